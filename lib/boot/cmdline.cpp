@@ -5,6 +5,21 @@
 
 namespace mk::boot {
 
+const char* skip_image_path(const char* text) {
+    const char* p = text;
+    while (*p == ' ') ++p;
+    const char* word = p;
+    bool has_slash = false;
+    for (; *p != '\0' && *p != ' '; ++p) {
+        if (*p == '/') has_slash = true;
+    }
+    usize n = static_cast<usize>(p - word);
+    bool elf = n >= 4 && mem_eq(p - 4, ".elf", 4);
+    if (!has_slash && !elf) return text;
+    while (*p == ' ') ++p;
+    return p;
+}
+
 const char* CommandLine::find(const char* key, bool& has_value) const {
     usize key_len = str_len(key);
     const char* p = text_;

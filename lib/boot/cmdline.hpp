@@ -6,6 +6,11 @@
 
 namespace mk::boot {
 
+// Boot loaders disagree on whether the command line starts with the kernel
+// image's path (QEMU's -kernel and GRUB's multiboot put it there). Returns the
+// text after such a first word: one that contains a '/' or ends in ".elf".
+const char* skip_image_path(const char* text);
+
 class CommandLine {
 public:
     explicit CommandLine(const char* text) : text_(text) {}

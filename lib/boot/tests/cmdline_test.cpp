@@ -33,3 +33,11 @@ TEST_CASE("CommandLine rejects malformed numbers", "[boot]") {
     CHECK(cl.get_u64("c", 0).error() != Error::Ok);
     CHECK(cl.get_u64("d", 0).error() == Error::InvalidArgument);
 }
+
+TEST_CASE("skip_image_path drops a leading kernel path only", "[boot]") {
+    CHECK(std::string(skip_image_path("/boot/kernel.elf shutdown demo")) == "shutdown demo");
+    CHECK(std::string(skip_image_path("build/cpudriver/kernel.elf")) == "");
+    CHECK(std::string(skip_image_path("kernel.elf idle")) == "idle");
+    CHECK(std::string(skip_image_path("shutdown demo")) == "shutdown demo");
+    CHECK(std::string(skip_image_path("")) == "");
+}

@@ -1,0 +1,39 @@
+// Core: everything one CPU driver instance owns. Each core allocates its own
+// Core from its own memory and reaches it through the GS base register, so
+// per-core state is found without a lock or a shared table (docs/architecture.md).
+#pragma once
+
+#include "base/types.hpp"
+#include "descriptors.hpp"
+#include "mem/frame_pool.hpp"
+
+namespace mk {
+
+struct Core {
+    Core* self;  // must stay first: this_core() reads %gs:0
+    u32 number;  // 0 = the bootstrap processor, then MADT order
+    u32 apic_id;
+    u64 stack_bottom;  // bounds for backtraces
+    u64 stack_top;
+    mem::FramePool memory;  // this core's share of physical memory
+    PhysAddr pml4;          // this core's own top-level page table
+    volatile u64 timer_ticks;
+    DescriptorTables tables;
+};
+
+inline Core& this_core() {
+    Core* c;
+    asm volatile("mov %%gs:0, %0" : "=r"(c));
+    return *c;
+}
+
+// The number of the running core; 0 before per-core state exists (only the
+// BSP runs then).
+u32 core_number();
+// True once the running core has installed its Core.
+bool percore_ready();
+
+// Makes `core` this CPU's per-core state (writes IA32_GS_BASE).
+void install_core(Core& core);
+
+}  // namespace mk

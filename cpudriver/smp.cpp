@@ -1,0 +1,101 @@
+// Application-processor start-up (SDM 3A, 9.4.4 "MP Initialization Example").
+#include "smp.hpp"
+
+#include <new>
+
+#include "base/string.hpp"
+#include "console.hpp"
+#include "lapic.hpp"
+#include "layout.h"
+#include "mem/frame_pool.hpp"
+#include "paging.hpp"
+#include "tsc.hpp"
+#include "x86.hpp"
+
+extern "C" const mk::u8 trampoline_start[];
+extern "C" const mk::u8 trampoline_end[];
+extern "C" const mk::u8 trampoline_params[];
+extern "C" [[noreturn]] void ap_main(mk::smp::ApBootParams* params);
+
+namespace mk::smp {
+namespace {
+
+// Matches the parameter block at the end of boot/trampoline.S.
+struct TrampolineParams {
+    u64 cr3;
+    u64 efer_bits;
+    u64 stack;
+    u64 entry;
+    u64 arg;
+};
+
+u64 stack_top_of(PhysAddr base, usize pages) {
+    return reinterpret_cast<u64>(paging::phys_to_virt(base)) + pages * kPageSize;
+}
+
+bool wait_alive(boot::MailboxEnd& end, u64 timeout_us) {
+    u64 deadline = x86::rdtsc() + tsc::us_to_cycles(timeout_us);
+    while (x86::rdtsc() < deadline) {
+        boot::Mail m{};
+        if (end.try_recv(m)) return m.kind == boot::kMailAlive;
+        cpu_relax();
+    }
+    return false;
+}
+
+}  // namespace
+
+StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot::MailboxFrame* mailbox,
+                       boot::MailboxEnd& bsp_end, u32 timer_count) {
+    // Carve the AP's parameter page and stacks from its own share; what
+    // remains becomes its frame pool.
+    mem::FramePool pool(share, paging::phys_to_virt);
+    auto params_page = pool.alloc();
+    auto stack = pool.alloc(kKernelStackPages);
+    auto df_stack = pool.alloc();
+    auto nmi_stack = pool.alloc();
+    if (!params_page.ok() || !stack.ok() || !df_stack.ok() || !nmi_stack.ok()) {
+        console::log("core %u: its memory share is too small to start it", number);
+        return {false, 0};
+    }
+    auto* params = new (paging::phys_to_virt(*params_page)) ApBootParams{};
+    params->number = number;
+    params->apic_id = apic_id;
+    params->stack_bottom = reinterpret_cast<u64>(paging::phys_to_virt(*stack));
+    params->stack_top = stack_top_of(*stack, kKernelStackPages);
+    params->double_fault_stack_top = stack_top_of(*df_stack, 1);
+    params->nmi_stack_top = stack_top_of(*nmi_stack, 1);
+    params->timer_count = timer_count;
+    params->mailbox = mailbox;
+    params->memory = pool.ranges();
+
+    // The trampoline code and its parameter block, at TRAMPOLINE_PHYS.
+    auto* page = static_cast<u8*>(paging::phys_to_virt(TRAMPOLINE_PHYS));
+    usize size = static_cast<usize>(trampoline_end - trampoline_start);
+    __builtin_memcpy(page, trampoline_start, size);
+    auto* tp = reinterpret_cast<TrampolineParams*>(page + (trampoline_params - trampoline_start));
+    tp->cr3 = paging::boot_pml4_phys();
+    tp->efer_bits = x86::rdmsr(x86::kMsrEfer) & ((1u << 8) | (1u << 11));  // LME, NXE as on the BSP
+    tp->stack = params->stack_top;
+    tp->entry = reinterpret_cast<u64>(&ap_main);
+    tp->arg = reinterpret_cast<u64>(params);
+
+    u64 t0 = x86::rdtsc();
+    if (!lapic::send_init(apic_id)) {
+        console::log("core %u: INIT IPI to APIC %u not accepted", number, apic_id);
+        return {false, 0};
+    }
+    tsc::spin_us(10000);  // 10 ms after INIT (SDM 3A, 9.4.4.1)
+    // Two STARTUPs, the second only if the first did not take (SDM 3A, 9.4.4.1).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!lapic::send_startup(apic_id, TRAMPOLINE_PHYS >> 12)) {
+            console::log("core %u: STARTUP IPI to APIC %u not accepted", number, apic_id);
+            return {false, 0};
+        }
+        if (wait_alive(bsp_end, attempt == 0 ? 2000 : 2000000)) return {true, x86::rdtsc() - t0};
+    }
+    console::log("core %u: APIC %u did not answer its mailbox after INIT-SIPI-SIPI", number, apic_id);
+    return {false, 0};
+}
+
+}  // namespace mk::smp

@@ -1,0 +1,39 @@
+// Starting the other cores. The BSP prepares each application processor's
+// parameters in that core's own memory, wakes it with INIT-SIPI-SIPI through
+// the trampoline, and learns that it runs only from a message in their boot
+// mailbox. After that the two share nothing but that mailbox frame.
+#pragma once
+
+#include "boot/mailbox.hpp"
+#include "mem/range_set.hpp"
+
+namespace mk::smp {
+
+inline constexpr usize kMaxCores = 64;
+inline constexpr usize kKernelStackPages = 4;
+
+// What the BSP hands an application processor, in a page of the AP's share.
+struct ApBootParams {
+    u32 number;
+    u32 apic_id;
+    u64 stack_bottom;
+    u64 stack_top;
+    u64 double_fault_stack_top;
+    u64 nmi_stack_top;
+    u32 timer_count;
+    boot::MailboxFrame* mailbox;
+    mem::RangeSet memory;  // the rest of this core's share, now its own
+};
+
+struct StartResult {
+    bool alive;        // the core reported from its own code
+    u64 alive_cycles;  // from INIT to its first message
+};
+
+// Starts core `number` with APIC id `apic_id` on `share`. Blocks until the
+// core's first mailbox message (or a timeout), so the trampoline page can be
+// reused for the next core.
+StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot::MailboxFrame* mailbox,
+                       boot::MailboxEnd& bsp_end, u32 timer_count);
+
+}  // namespace mk::smp

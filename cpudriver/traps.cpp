@@ -1,0 +1,45 @@
+// Trap dispatch: exceptions become fault reports, device interrupts go to
+// their handlers. See traps.hpp.
+#include "traps.hpp"
+
+#include "core.hpp"
+#include "lapic.hpp"
+
+namespace mk {
+
+namespace {
+struct StubEntry {
+    u8 vector;
+    u8 pad[7];
+    u64 address;
+};
+}  // namespace
+
+extern "C" const StubEntry trap_stub_table[];
+extern "C" const StubEntry trap_stub_table_end[];
+
+u64 trap_stub_address(u8 vector) {
+    for (const StubEntry* e = trap_stub_table; e < trap_stub_table_end; ++e) {
+        if (e->vector == vector) return e->address;
+    }
+    return 0;
+}
+
+extern "C" void trap_dispatch(TrapFrame* frame) {
+    switch (frame->vector) {
+        case kVectorTimer:
+            this_core().timer_ticks = this_core().timer_ticks + 1;
+            lapic::eoi();
+            return;
+        case kVectorWake:
+            // Nothing to do: waking the core from HLT was the point.
+            lapic::eoi();
+            return;
+        case kVectorSpurious:
+            return;  // no EOI for spurious interrupts (SDM 3A, 11.9)
+        default:
+            report_fault(*frame);
+    }
+}
+
+}  // namespace mk
