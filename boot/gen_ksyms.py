@@ -36,8 +36,18 @@ def function_symbols(elf):
             continue
         if len(name) > MAX_NAME:
             name = name[:MAX_NAME - 3] + "..."
-        symbols.setdefault(address, (int(size, 16), name))
+        # Several names at one address (a function and a linker label such as
+        # __kernel_start): prefer the one with a size, then one not starting with "__".
+        candidate = (int(size, 16), name)
+        best = symbols.get(address)
+        if best is None or rank(candidate) > rank(best):
+            symbols[address] = candidate
     return sorted((a, s, n) for a, (s, n) in symbols.items())
+
+
+def rank(symbol):
+    size, name = symbol
+    return (size > 0, not name.startswith("__"))
 
 
 def main():

@@ -7,22 +7,28 @@
 #include "lapic.hpp"
 #include "smp.hpp"
 #include "test_faults.hpp"
+#include "tsc.hpp"
 #include "x86.hpp"
 
 namespace mk {
 namespace {
 
-// Polls the mailbox; after a while without mail, halts until the next timer
-// tick or wake-up IPI, so idle cores do not burn the host's CPU under TCG.
+// Polls the mailbox for a short while, then halts until a wake-up IPI (or
+// the next timer tick), so idle cores leave the host's CPUs to busy ones.
 boot::Mail wait_for_mail(boot::MailboxEnd& end) {
+    const u64 spin_cycles = tsc::us_to_cycles(50);
     for (;;) {
-        for (u32 spin = 0; spin < 200000; ++spin) {
+        u64 start = x86::rdtsc();
+        while (x86::rdtsc() - start < spin_cycles) {
             boot::Mail m{};
             if (end.try_recv(m)) return m;
             cpu_relax();
         }
-        x86::sti_hlt();
         x86::cli();
+        end.announce_sleep();
+        if (!end.has_mail()) x86::sti_hlt();
+        x86::sti();
+        end.announce_awake();
     }
 }
 

@@ -159,7 +159,7 @@ void print_motd() {
     for (u32 n = 1; n < g_peers.count; ++n) {
         if (!g_peers.core[n].ready) continue;
         boot::Mail reply{};
-        if (send_to_core(g_peers, n, {boot::kMailStop, {}}, 1000000, true) &&
+        if (send_to_core(g_peers, n, {boot::kMailStop, {}}, 1000000) &&
             receive_from_core(g_peers, n, reply, 2000000) && reply.kind == boot::kMailStopped) {
             ++stopped;
         } else {
@@ -182,7 +182,7 @@ void run_test_fault(const boot::CommandLine& cmdline) {
     }
     console::log("test-fault: raising '%s' on core %lu", kind, *target);
     if (*target == 0) trigger_test_fault(*fault);
-    send_to_core(g_peers, static_cast<u32>(*target), {boot::kMailTestFault, {static_cast<u64>(*fault)}}, 1000000, true);
+    send_to_core(g_peers, static_cast<u32>(*target), {boot::kMailTestFault, {static_cast<u64>(*fault)}}, 1000000);
     tsc::spin_us(5000000);  // the target's fault report ends the run long before this
     panic("the target core did not report its deliberate fault");
 }

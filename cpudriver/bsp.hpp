@@ -20,10 +20,9 @@ struct BspPeers {
     PeerCore core[smp::kMaxCores];
 };
 
-// Sends `m` to core `n`, with a wake-up IPI if `wake` (the core may be
-// halted; a spinning core needs none). False on a full
-// mailbox after `timeout_us`.
-bool send_to_core(BspPeers& peers, u32 n, const boot::Mail& m, u64 timeout_us, bool wake);
+// Sends `m` to core `n`, with a wake-up IPI if the core announced it is
+// halting. False when the mailbox stays full for `timeout_us`.
+bool send_to_core(BspPeers& peers, u32 n, const boot::Mail& m, u64 timeout_us);
 // Waits for the next message from core `n`.
 bool receive_from_core(BspPeers& peers, u32 n, boot::Mail& m, u64 timeout_us);
 

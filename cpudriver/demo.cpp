@@ -23,13 +23,13 @@ void sort(u64* v, usize n) {
 
 }  // namespace
 
-bool send_to_core(BspPeers& peers, u32 n, const boot::Mail& m, u64 timeout_us, bool wake) {
+bool send_to_core(BspPeers& peers, u32 n, const boot::Mail& m, u64 timeout_us) {
     u64 deadline = x86::rdtsc() + tsc::us_to_cycles(timeout_us);
     while (!peers.core[n].mailbox.try_send(m)) {
         if (x86::rdtsc() > deadline) return false;
         cpu_relax();
     }
-    if (wake) lapic::send_fixed(peers.core[n].apic_id, kVectorWake);
+    if (peers.core[n].mailbox.peer_sleeping()) lapic::send_fixed(peers.core[n].apic_id, kVectorWake);
     return true;
 }
 
@@ -51,7 +51,7 @@ void run_demo(BspPeers& peers) {
         for (u32 i = 0; i < kWarmup + kSamples; ++i) {
             u64 t0 = x86::rdtsc();
             boot::Mail reply{};
-            if (!send_to_core(peers, n, {boot::kMailPing, {i}}, 1000000, false) ||
+            if (!send_to_core(peers, n, {boot::kMailPing, {i}}, 1000000) ||
                 !receive_from_core(peers, n, reply, 1000000)) {
                 console::log("demo: core %u stopped answering", n);
                 break;

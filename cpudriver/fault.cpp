@@ -24,23 +24,33 @@ const char* vector_name(u64 v) {
     return "unexpected vector";
 }
 
-void print_address(const char* label, u64 address) {
-    ksyms::Symbol s = ksyms::lookup(address);
-    if (s.name != nullptr) console::log("  %s %016lx  %s+0x%lx", label, address, s.name, s.offset);
+// A return address points after its call, which may be past the end of a
+// function whose last instruction is a call to a noreturn function: look up
+// the byte before it (as debuggers do), and report the offset of the address itself.
+void print_address(const char* label, u64 address, bool is_return_address) {
+    u64 probe = is_return_address ? address - 1 : address;
+    ksyms::Symbol s = ksyms::lookup(probe);
+    u64 offset = s.offset + (is_return_address ? 1 : 0);
+    if (s.name != nullptr) console::log("  %s %016lx  %s+0x%lx", label, address, s.name, offset);
     else console::log("  %s %016lx  ?", label, address);
 }
 
-// Walks the RBP chain while it stays inside this core's kernel stack: a
-// corrupt frame pointer ends the walk instead of faulting again.
+// Prints the faulting instruction (when there is one, `rip` != 0), then walks
+// the RBP chain while it stays inside this core's kernel stack: a corrupt
+// frame pointer ends the walk instead of faulting again.
 void print_backtrace(u64 rip, u64 rbp) {
     console::log("backtrace:");
-    print_address("#0", rip);
+    int depth = 0;
+    if (rip != 0) {
+        print_address("#0", rip, false);
+        ++depth;
+    }
     u64 lo = 0, hi = 0;
     if (percore_ready()) {
         lo = this_core().stack_bottom;
         hi = this_core().stack_top;
     }
-    for (int depth = 1; depth < 24; ++depth) {
+    for (; depth < 24; ++depth) {
         if (rbp == 0 || rbp % 8 != 0) break;
         if (hi != 0 && (rbp < lo || rbp + 16 > hi)) break;
         auto* frame = reinterpret_cast<const u64*>(rbp);
@@ -48,7 +58,7 @@ void print_backtrace(u64 rip, u64 rbp) {
         if (ret == 0) break;
         char label[8];
         format(label, sizeof label, "#%d", depth);
-        print_address(label, ret);
+        print_address(label, ret, true);
         if (frame[0] <= rbp) break;  // frames must move up the stack
         rbp = frame[0];
     }
@@ -79,7 +89,7 @@ void print_backtrace(u64 rip, u64 rbp) {
     {
         console::Hold hold;
         console::log("PANIC core=%u: %s", core_number(), why);
-        print_backtrace(reinterpret_cast<u64>(__builtin_return_address(0)), x86::read_rbp());
+        print_backtrace(0, x86::read_rbp());
         console::log("FAILED: panic on core %u", core_number());
     }
     power::exit(power::Status::Failure);

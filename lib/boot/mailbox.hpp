@@ -15,9 +15,10 @@
 namespace mk::boot {
 
 struct alignas(64) MailLine {
-    u64 word[6];
-    u64 ack;  // messages of the peer this side has consumed
-    u64 seq;  // messages this side has published
+    u64 word[5];   // the message: kind and four arguments
+    u64 sleeping;  // this side is about to halt: wake it with an IPI
+    u64 ack;       // messages of the peer this side has consumed
+    u64 seq;       // messages this side has published
 };
 static_assert(sizeof(MailLine) == 64 && alignof(MailLine) == 64);
 
@@ -29,7 +30,7 @@ static_assert(sizeof(MailboxFrame) == 128);
 
 struct Mail {
     u64 kind;
-    u64 arg[5];
+    u64 arg[4];
 };
 
 enum MailKind : u64 {
@@ -54,7 +55,7 @@ public:
     bool try_send(const Mail& m) {
         if (load_acquire(&in_->ack) != sent_) return false;
         out_->word[0] = m.kind;
-        for (int i = 0; i < 5; ++i) out_->word[i + 1] = m.arg[i];
+        for (int i = 0; i < 4; ++i) out_->word[i + 1] = m.arg[i];
         store_release(&out_->seq, ++sent_);
         return true;
     }
@@ -63,9 +64,27 @@ public:
     bool try_recv(Mail& m) {
         if (load_acquire(&in_->seq) != received_ + 1) return false;
         m.kind = in_->word[0];
-        for (int i = 0; i < 5; ++i) m.arg[i] = in_->word[i + 1];
+        for (int i = 0; i < 4; ++i) m.arg[i] = in_->word[i + 1];
         store_release(&out_->ack, ++received_);
         return true;
+    }
+
+    // Sleeping is a Dekker-style handshake: the sleeper announces itself and
+    // then looks for mail once more; the sender publishes and then looks for
+    // the announcement. The full fences order each side's store before its
+    // load (x86 may otherwise reorder them, SDM 3A 8.2.3.4), so at least one
+    // side sees the other: either the sleeper finds the mail or the sender
+    // sends the wake-up.
+    void announce_sleep() {
+        store_relaxed(&out_->sleeping, u64{1});
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
+    void announce_awake() { store_relaxed(&out_->sleeping, u64{0}); }
+    bool has_mail() const { return load_acquire(&in_->seq) == received_ + 1; }
+    // After a successful try_send: does the peer need a wake-up?
+    bool peer_sleeping() const {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        return load_relaxed(&in_->sleeping) != 0;
     }
 
 private:

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Boot the multikernel on QEMU and report how the guest ended.
+
+    qemu.py --build-dir BUILD [--cores N] [--boot iso|kernel] [--accel tcg|kvm]
+            [--memory MIB] [--gdb] [--timeout S] [--log FILE] [-- ARGS...]
+
+ARGS become the kernel command line (default: "demo"). The serial console is
+streamed to stdout. Exit status:
+  0    the guest powered off with the success code (QEMU status 33)
+  1    the guest reported a failure (QEMU status 35): a fault, a panic, a failed check
+  2    bad command line (of this script)
+  3    the guest reset or triple-faulted: QEMU exited 0 without a code
+  4    QEMU failed to start or died another way
+  124  the timeout expired
+"""
+import argparse
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mkiso  # noqa: E402
+
+DEFAULT_ARGS = ["demo"]
+QEMU_SUCCESS = (0x10 << 1) | 1  # boot/layout.h DEBUG_EXIT_SUCCESS
+QEMU_FAILURE = (0x11 << 1) | 1  # boot/layout.h DEBUG_EXIT_FAILURE
+EXIT_OK, EXIT_GUEST_FAILED, EXIT_USAGE, EXIT_RESET, EXIT_QEMU, EXIT_TIMEOUT = 0, 1, 2, 3, 4, 124
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][AB012]|\x1b[=>c]")
+MAX_CORES = 64
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def parse_args(argv):
+    p = Parser(prog="./os run", add_help=True,
+               description="Boot the multikernel on QEMU (default: 4 cores, TCG, GRUB ISO, demo).")
+    p.add_argument("--build-dir", default=os.environ.get("MK_BUILD_DIR", "build"))
+    p.add_argument("--cores", default="4", help="number of cores, 1..%d (default 4)" % MAX_CORES)
+    p.add_argument("--boot", default="iso", help="iso (GRUB, Multiboot2) or kernel (QEMU -kernel, Multiboot1)")
+    p.add_argument("--accel", default="tcg", help="tcg (default) or kvm")
+    p.add_argument("--memory", default="512", help="guest memory in MiB (default 512)")
+    p.add_argument("--gdb", action="store_true", help="wait for GDB on localhost:1234 before the first instruction")
+    p.add_argument("--timeout", default=None, help="seconds before the run is killed (default: none)")
+    p.add_argument("--log", default=None, help="also write the serial log to this file")
+    p.add_argument("--quiet", action="store_true", help="do not stream the console (the log file still gets it)")
+    p.add_argument("--validate-only", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("args", nargs=argparse.REMAINDER, help="-- followed by the kernel command line")
+    a = p.parse_args(argv)
+
+    def positive_int(name, text, lo, hi):
+        try:
+            v = int(text)
+        except ValueError:
+            raise UsageError(f"--{name} must be a whole number, not '{text}'")
+        if not lo <= v <= hi:
+            raise UsageError(f"--{name} must be between {lo} and {hi}, not {v}")
+        return v
+
+    a.cores = positive_int("cores", a.cores, 1, MAX_CORES)
+    a.memory = positive_int("memory", a.memory, 64, 65536)
+    if a.boot not in ("iso", "kernel"):
+        raise UsageError(f"--boot must be 'iso' or 'kernel', not '{a.boot}'")
+    if a.accel not in ("tcg", "kvm"):
+        raise UsageError(f"--accel must be 'tcg' or 'kvm', not '{a.accel}'")
+    if a.timeout is not None:
+        try:
+            a.timeout = float(a.timeout)
+        except ValueError:
+            raise UsageError(f"--timeout must be a number of seconds, not '{a.timeout}'")
+        if a.timeout <= 0:
+            raise UsageError("--timeout must be positive")
+    if a.args and a.args[0] == "--":
+        a.args = a.args[1:]
+    elif a.args:
+        raise UsageError(f"unexpected argument '{a.args[0]}' (kernel arguments go after --)")
+    if not a.args:
+        a.args = list(DEFAULT_ARGS)
+    for word in a.args:
+        if any(c in word for c in "\n\r'\""):
+            raise UsageError(f"kernel argument {word!r} contains a quote or newline")
+    return a
+
+
+def artifacts(build_dir):
+    kernel = os.path.join(build_dir, "cpudriver", "kernel.elf")
+    iso = os.path.join(build_dir, "boot", "iso", "os.iso")
+    src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    modules = [os.path.join(src, "boot", "motd.txt")]
+    return kernel, iso, modules
+
+
+def qemu_command(a, tmpdir):
+    qemu = shutil.which("qemu-system-x86_64")
+    if qemu is None:
+        raise UsageError("qemu-system-x86_64 not found; install: apt-get install qemu-system-x86")
+    kernel, iso, modules = artifacts(a.build_dir)
+    if not os.path.exists(kernel):
+        raise UsageError(f"{kernel} does not exist; build first (./os build)")
+    cmd = [qemu, "-M", "pc", "-smp", str(a.cores), "-m", str(a.memory),
+           "-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "none",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+    if a.accel == "kvm":
+        if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+            raise UsageError("--accel kvm needs read/write access to /dev/kvm")
+        cmd += ["-accel", "kvm", "-cpu", "host"]
+    else:
+        cmd += ["-accel", "tcg", "-cpu", "max"]
+    if a.gdb:
+        cmd += ["-s", "-S"]
+    cmdline = " ".join(a.args)
+    if a.boot == "kernel":
+        cmd += ["-kernel", kernel, "-append", cmdline, "-initrd", ",".join(modules)]
+    else:
+        if a.args != DEFAULT_ARGS or not os.path.exists(iso):
+            iso = os.path.join(tmpdir, "os.iso")
+            mkiso.build(kernel, iso, modules, cmdline)
+        cmd += ["-cdrom", iso, "-boot", "d"]
+    return cmd
+
+
+def run(a):
+    with tempfile.TemporaryDirectory(prefix="mk-run-") as tmpdir:
+        cmd = qemu_command(a, tmpdir)
+        if a.gdb:
+            kernel = artifacts(a.build_dir)[0]
+            print(f"qemu: waiting for GDB. Attach with:\n  gdb {kernel} -ex 'set architecture i386:x86-64' "
+                  f"-ex 'target remote localhost:1234' -ex 'hbreak bsp_main' -ex 'continue'", flush=True)
+        log = open(a.log, "w") if a.log else None
+        interactive = sys.stdin.isatty() and not a.quiet
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=None if interactive else subprocess.DEVNULL)
+        timed_out = False
+        ready_after = None  # seconds from QEMU's start to the guest's BOOT line
+        pending = b""
+        try:
+            while True:
+                wait = None
+                if a.timeout is not None:
+                    wait = a.timeout - (time.monotonic() - start)
+                    if wait <= 0:
+                        timed_out = True
+                        break
+                ready, _, _ = select.select([proc.stdout], [], [], wait)
+                if not ready:
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for raw in lines:
+                    emit(raw, log, a.quiet)
+                    if ready_after is None and b"BOOT cores=" in raw:
+                        ready_after = time.monotonic() - start
+        except KeyboardInterrupt:
+            proc.kill()
+            proc.wait()
+            print("\nqemu: interrupted", file=sys.stderr)
+            return EXIT_GUEST_FAILED
+        if pending:
+            emit(pending, log, a.quiet)
+        if timed_out:
+            proc.kill()
+        status = proc.wait()
+        elapsed = time.monotonic() - start
+        if log:
+            log.close()
+    if ready_after is not None:
+        print(f"qemu: all cores ready {ready_after:.3f} s after QEMU started", file=sys.stderr)
+    return verdict(status, timed_out, elapsed, a)
+
+
+def emit(raw, log, quiet):
+    line = ANSI.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
+    if log:
+        log.write(line + "\n")
+        log.flush()
+    if not quiet:
+        print(line, flush=True)
+
+
+def verdict(status, timed_out, elapsed, a):
+    if timed_out:
+        print(f"qemu: timed out after {a.timeout:g} s; the guest did not finish", file=sys.stderr)
+        return EXIT_TIMEOUT
+    if status == QEMU_SUCCESS:
+        print(f"qemu: guest powered off with the success code after {elapsed:.2f} s", file=sys.stderr)
+        return EXIT_OK
+    if status == QEMU_FAILURE:
+        print(f"qemu: guest reported a failure after {elapsed:.2f} s", file=sys.stderr)
+        return EXIT_GUEST_FAILED
+    if status == 0:
+        print("qemu: the guest reset or triple-faulted (QEMU exited 0 with no exit code): failure",
+              file=sys.stderr)
+        return EXIT_RESET
+    print(f"qemu: QEMU exited with status {status}", file=sys.stderr)
+    return EXIT_QEMU
+
+
+def main(argv):
+    try:
+        a = parse_args(argv)
+        if a.validate_only:
+            return EXIT_OK
+        return run(a)
+    except UsageError as e:
+        print(f"./os run: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

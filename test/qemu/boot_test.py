@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""One QEMU integration test: boot the multikernel through the launcher and
+check how it ended.
+
+    boot_test.py --launcher boot/qemu.py --build-dir BUILD --cores N --boot iso|kernel
+                 [--expect success|fault|failure] [--fault-core K] [--fault-vector V]
+                 [--require TEXT]... [--timeout S] -- KERNEL ARGS
+
+success: launcher exit 0, the BOOT line shows cores=N ready=N, and SHUTDOWN ok.
+fault:   launcher exit 1 (the guest's failure code) with a FAULT or PANIC report from
+         the expected core, registers and a symbolised backtrace.
+failure: launcher exit 1 and every --require text present.
+The full guest log is printed whenever the test fails.
+"""
+import argparse
+import re
+import subprocess
+import sys
+
+
+def check(a, exit_code, log):
+    problems = []
+    boot = re.search(r"BOOT cores=(\d+) ready=(\d+) entry_to_ready_us=(\d+)", log)
+    if a.expect == "success":
+        if exit_code != 0:
+            problems.append(f"launcher exit status {exit_code}, expected 0 (success code from the guest)")
+        if not boot:
+            problems.append("no BOOT line")
+        elif boot.group(1) != str(a.cores) or boot.group(2) != str(a.cores):
+            problems.append(f"BOOT line says cores={boot.group(1)} ready={boot.group(2)}, expected {a.cores}")
+        if f"SHUTDOWN ok cores_stopped={a.cores}" not in log:
+            problems.append(f"no 'SHUTDOWN ok cores_stopped={a.cores}' line")
+        if "FAULT" in log or "PANIC" in log:
+            problems.append("a fault or panic was reported")
+    elif a.expect == "fault":
+        if exit_code != 1:
+            problems.append(f"launcher exit status {exit_code}, expected 1 (failure code from the guest)")
+        c = a.fault_core
+        report = re.search(rf"\[c{c}\] (FAULT core={c} vector={a.fault_vector} |PANIC core={c}:)", log)
+        if not report:
+            problems.append(f"no FAULT/PANIC report from core {c} (vector {a.fault_vector})")
+        if "backtrace:" not in log:
+            problems.append("no backtrace")
+        if "trigger_test_fault" not in log:
+            problems.append("the backtrace does not name the faulting function (symbols missing?)")
+        if f"[c{c}] FAILED:" not in log:
+            problems.append("no FAILED line from the faulting core")
+        if "SHUTDOWN ok" in log:
+            problems.append("the run claims success after a fault")
+    else:
+        if exit_code != 1:
+            problems.append(f"launcher exit status {exit_code}, expected 1")
+    for text in a.require:
+        if text not in log:
+            problems.append(f"missing expected text: {text!r}")
+    return problems, boot
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--launcher", required=True)
+    p.add_argument("--build-dir", required=True)
+    p.add_argument("--cores", type=int, required=True)
+    p.add_argument("--boot", required=True)
+    p.add_argument("--expect", default="success", choices=["success", "fault", "failure"])
+    p.add_argument("--fault-core", type=int, default=0)
+    p.add_argument("--fault-vector", default=r"\d+")
+    p.add_argument("--require", action="append", default=[])
+    p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("kernel_args", nargs=argparse.REMAINDER)
+    a = p.parse_args()
+    args = a.kernel_args[1:] if a.kernel_args[:1] == ["--"] else a.kernel_args
+
+    cmd = [sys.executable, a.launcher, "--build-dir", a.build_dir, "--cores", str(a.cores), "--boot", a.boot,
+           "--timeout", str(a.timeout), "--", *args]
+    print("running:", " ".join(cmd), flush=True)
+    result = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    log = result.stdout
+    problems, boot = check(a, result.returncode, log)
+    if problems:
+        print("---- guest log ----")
+        print(log, end="")
+        print("---- launcher ----")
+        print(result.stderr, end="")
+        print("---- problems ----")
+        for problem in problems:
+            print("FAIL:", problem)
+        print(f"0 passed, {len(problems)} failed")
+        return 1
+    detail = f" entry_to_ready_us={boot.group(3)}" if boot else ""
+    print(f"ok: {a.expect} at {a.cores} cores via {a.boot}{detail}")
+    print(result.stderr.strip())
+    print("1 passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
