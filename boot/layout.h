@@ -18,6 +18,15 @@
 /* Segment selectors of every core's GDT (cpudriver/gdt.cpp). */
 #define GDT_KERNEL_CODE 0x08
 #define GDT_KERNEL_DATA 0x10
+/* SYSRET takes the user selectors from STAR[63:48] = 0x10: SS = 0x18, CS = 0x20. */
+#define GDT_USER_DATA 0x18
+#define GDT_USER_CODE 0x20
+#define USER_DATA_SELECTOR (GDT_USER_DATA | 3)
+#define USER_CODE_SELECTOR (GDT_USER_CODE | 3)
+
+/* Offsets into struct Core that assembly reads through %gs (core.hpp checks them). */
+#define CORE_USER_RSP_SCRATCH 8
+#define CORE_KERNEL_STACK_TOP 16
 
 /* QEMU's isa-debug-exit device: QEMU exits with (value << 1) | 1. */
 #define DEBUG_EXIT_PORT 0xF4

@@ -97,7 +97,7 @@ def artifacts(build_dir):
     kernel = os.path.join(build_dir, "cpudriver", "kernel.elf")
     iso = os.path.join(build_dir, "boot", "iso", "os.iso")
     src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    modules = [os.path.join(src, "boot", "motd.txt")]
+    modules = [os.path.join(src, "boot", "motd.txt"), os.path.join(build_dir, "monitor", "monitor.elf")]
     return kernel, iso, modules
 
 

@@ -16,6 +16,7 @@
 #include "bsp.hpp"
 #include "console.hpp"
 #include "core_setup.hpp"
+#include "domains.hpp"
 #include "lapic.hpp"
 #include "layout.h"
 #include "mem/range_set.hpp"
@@ -41,7 +42,7 @@ boot::MadtInfo g_madt;
 BspPeers g_peers;
 mem::RangeSet g_shares[smp::kMaxCores];
 
-constexpr const char* kKnownWords[] = {"shutdown", "demo", "idle", "test-fault", "fault-core"};
+constexpr const char* kKnownWords[] = {"shutdown", "demo", "idle", "test-fault", "fault-core", "no-monitor"};
 
 [[noreturn]] void fail(const char* what, Error e) {
     console::log("%s: %s", what, error_name(e));
@@ -63,7 +64,7 @@ void check_command_line(const char* text) {
         for (const char* k : kKnownWords) known = known || str_eq(word, k);
         if (!known) {
             console::log("error: unknown kernel command-line word '%s' (known: shutdown demo idle "
-                         "test-fault=ud|pf|gp|de|panic fault-core=N)", word);
+                         "no-monitor test-fault=ud|pf|gp|de|panic fault-core=N)", word);
             console::log("FAILED: bad command line");
             power::exit(power::Status::Failure);
         }
@@ -136,7 +137,7 @@ void print_boot_report(u64 ready_tsc, usize ready) {
 void print_motd() {
     for (usize i = 0; i < g_boot_info.module_count; ++i) {
         const auto& m = g_boot_info.modules[i];
-        if (!str_starts_with(m.name, "motd")) continue;
+        if (!boot::module_is(m, "motd")) continue;
         auto* text = static_cast<const char*>(paging::phys_to_virt(m.start));
         usize len = m.end - m.start;
         char line[200];
@@ -169,6 +170,44 @@ void print_motd() {
     bool all = stopped == g_peers.count;
     console::log("SHUTDOWN %s cores_stopped=%zu", all ? "ok" : "incomplete", stopped);
     power::exit(all ? power::Status::Success : power::Status::Failure);
+}
+
+// What happens once the boot work is done: power off (shutdown, demo) or idle.
+bool g_finish_with_shutdown = false;
+
+void finish_run() {
+    if (g_finish_with_shutdown) stop_all_cores_and_exit();
+    console::log("all cores idle; quit QEMU with Ctrl-A X");
+}
+
+// Core 0's idle hook while domains run: once its own domains have ended,
+// wait for every other core to report the same, then finish the run.
+void bsp_idle_hook() {
+    static bool finished = false;  // core 0 only
+    if (finished || this_core().scheduler.live() != 0) return;
+    finished = true;
+    for (u32 n = 1; n < g_peers.count; ++n) {
+        if (!g_peers.core[n].ready) continue;
+        boot::Mail m{};
+        if (!receive_from_core(g_peers, n, m, 10000000) || m.kind != boot::kMailDomainsEnded) {
+            console::log("core %u did not report that its domains ended", n);
+        }
+    }
+    console::log("USER all monitors ended");
+    finish_run();
+}
+
+// Every core loads its own monitor: the others on request through their
+// mailboxes, core 0 itself; then core 0 runs its scheduler.
+[[noreturn]] void start_monitors(Core& core) {
+    for (u32 n = 1; n < g_peers.count; ++n) {
+        if (g_peers.core[n].ready) send_to_core(g_peers, n, {boot::kMailStartDomains, {}}, 1000000);
+    }
+    Status st = start_domain_from_module(g_boot_info, "monitor");
+    if (!st.ok()) console::log("monitor: cannot start: %s", error_name(st.error()));
+    auto idle_stack = core.memory.alloc(2);
+    if (!idle_stack.ok()) fail("memory: no idle stack for core 0", idle_stack.error());
+    core.scheduler.start(reinterpret_cast<u64>(paging::phys_to_virt(*idle_stack)) + 2 * kPageSize, bsp_idle_hook);
 }
 
 void run_test_fault(const boot::CommandLine& cmdline) {
@@ -212,6 +251,7 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     lapic::set_base(g_madt.lapic_base);
     lapic::enable();
     number_cores(lapic::id());
+    set_core_count(static_cast<u32>(g_peers.count));
     console::log("TSC %lu MHz; ACPI MADT lists %zu cores (%s)", *hz / 1000000, g_madt.cpu_count,
                  g_madt.used_xsdt ? "XSDT" : "RSDT");
 
@@ -243,7 +283,7 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
         __builtin_memset(mailbox, 0, kPageSize);
         g_peers.core[n].mailbox = boot::MailboxEnd::bsp_side(mailbox);
         auto started = smp::start_core(n, g_peers.core[n].apic_id, g_shares[n], mailbox, g_peers.core[n].mailbox,
-                                       timer_count);
+                                       timer_count, &g_boot_info);
         g_peers.core[n].alive = started.alive;
     }
     usize ready = 1;
@@ -264,8 +304,9 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
         print_motd();
         run_demo(g_peers);
     }
-    if (cmdline.has("shutdown") || (cmdline.has("demo") && !cmdline.has("idle"))) stop_all_cores_and_exit();
-    console::log("all cores idle; quit QEMU with Ctrl-A X");
+    g_finish_with_shutdown = cmdline.has("shutdown") || (cmdline.has("demo") && !cmdline.has("idle"));
+    if (boot::find_module(g_boot_info, "monitor") != nullptr && !cmdline.has("no-monitor")) start_monitors(core);
+    finish_run();
     for (;;) x86::sti_hlt();
 }
 

@@ -3,14 +3,22 @@
 // per-core state is found without a lock or a shared table (docs/architecture.md).
 #pragma once
 
+#include <cstddef>
+
 #include "base/types.hpp"
 #include "descriptors.hpp"
+#include "layout.h"
 #include "mem/frame_pool.hpp"
+#include "scheduler.hpp"
 
 namespace mk {
 
+struct ApState;
+
 struct Core {
-    Core* self;  // must stay first: this_core() reads %gs:0
+    Core* self;             // must stay first: this_core() reads %gs:0
+    u64 user_rsp_scratch;   // syscall entry parks the user stack pointer here
+    u64 kernel_stack_top;   // and switches to this stack
     u32 number;  // 0 = the bootstrap processor, then MADT order
     u32 apic_id;
     u64 stack_bottom;  // bounds for backtraces
@@ -18,8 +26,14 @@ struct Core {
     mem::FramePool memory;  // this core's share of physical memory
     PhysAddr pml4;          // this core's own top-level page table
     volatile u64 timer_ticks;
+    u32 domains_started;
+    void (*poll_mail)();  // kernel-level messages for this core, polled on ticks and when idle
+    ApState* ap_state;  // an application processor's mailbox state (ap.cpp)
+    Scheduler scheduler;  // this core's dispatchers
     DescriptorTables tables;
 };
+static_assert(offsetof(Core, user_rsp_scratch) == CORE_USER_RSP_SCRATCH);
+static_assert(offsetof(Core, kernel_stack_top) == CORE_KERNEL_STACK_TOP);
 
 inline Core& this_core() {
     Core* c;

@@ -6,9 +6,27 @@
 #include "lapic.hpp"
 #include "paging.hpp"
 #include "traps.hpp"
+#include "user_access.hpp"
 #include "x86.hpp"
 
+extern "C" void syscall_entry();
+
 namespace mk {
+namespace {
+
+// SYSCALL/SYSRET (SDM 2B; SDM 3A 5.8.8): the entry point, the selectors in
+// STAR (kernel CS 0x08, SS 0x10; user SS 0x18, CS 0x20 from base 0x10), and
+// the RFLAGS bits cleared on entry (IF, TF, DF, AC: the kernel runs with
+// interrupts off and the user cannot smuggle in single-stepping or AC).
+void enable_system_calls() {
+    x86::wrmsr(x86::kMsrEfer, x86::rdmsr(x86::kMsrEfer) | 1);  // SCE
+    x86::wrmsr(0xC0000081, (u64{0x10} << 48) | (u64{GDT_KERNEL_CODE} << 32));  // STAR
+    x86::wrmsr(0xC0000082, reinterpret_cast<u64>(&syscall_entry));              // LSTAR
+    x86::wrmsr(0xC0000084, 0x40700);                                            // FMASK
+    x86::wrmsr(0xC0000102, 0);  // KERNEL_GS_BASE: the user's GS base until the first SWAPGS
+}
+
+}  // namespace
 
 Core& setup_core(const CoreSetup& s, const mem::RangeSet& memory) {
     mem::FramePool pool(memory, paging::phys_to_virt);
@@ -20,8 +38,12 @@ Core& setup_core(const CoreSetup& s, const mem::RangeSet& memory) {
     core->stack_bottom = s.stack_bottom;
     core->stack_top = s.stack_top;
     core->memory = pool;
+    core->kernel_stack_top = s.stack_top;
     install_core(*core);
-    load_descriptor_tables(core->tables, s.double_fault_stack_top, s.nmi_stack_top);
+    load_descriptor_tables(core->tables, s.stack_top, s.double_fault_stack_top, s.nmi_stack_top);
+    enable_system_calls();
+    bool smep = false, smap = false;
+    enable_user_protection(smep, smap);
     auto pml4 = paging::switch_to_own_pml4(core->memory);
     if (!pml4.ok()) panic("no memory for this core's page table");
     core->pml4 = *pml4;

@@ -12,8 +12,10 @@ struct [[gnu::packed]] TablePointer {
     u64 base;
 };
 
-constexpr u64 kCode64 = 0x00AF9A000000FFFF;  // present, ring 0, long-mode code
-constexpr u64 kData = 0x00CF92000000FFFF;    // present, ring 0, writable data
+constexpr u64 kCode64 = 0x00AF9A000000FFFF;      // present, ring 0, long-mode code
+constexpr u64 kData = 0x00CF92000000FFFF;        // present, ring 0, writable data
+constexpr u64 kUserData = 0x00CFF2000000FFFF;    // present, ring 3, writable data
+constexpr u64 kUserCode64 = 0x00AFFA000000FFFF;  // present, ring 3, long-mode code
 constexpr u16 kTssSelector = 0x28;
 
 void set_gate(IdtGate& g, u64 handler, u8 ist) {
@@ -28,8 +30,10 @@ void set_gate(IdtGate& g, u64 handler, u8 ist) {
 
 }  // namespace
 
-void load_descriptor_tables(DescriptorTables& t, u64 double_fault_stack_top, u64 nmi_stack_top) {
+void load_descriptor_tables(DescriptorTables& t, u64 kernel_stack_top, u64 double_fault_stack_top,
+                            u64 nmi_stack_top) {
     t.tss = Tss{};
+    t.tss.rsp[0] = kernel_stack_top;  // the stack for interrupts from user mode
     t.tss.ist[kIstDoubleFault - 1] = double_fault_stack_top;
     t.tss.ist[kIstNmi - 1] = nmi_stack_top;
     t.tss.iomap_base = sizeof(Tss);  // no I/O permission bitmap
@@ -39,8 +43,8 @@ void load_descriptor_tables(DescriptorTables& t, u64 double_fault_stack_top, u64
     t.gdt[0] = 0;
     t.gdt[1] = kCode64;
     t.gdt[2] = kData;
-    t.gdt[3] = 0;
-    t.gdt[4] = 0;
+    t.gdt[3] = kUserData;    // GDT_USER_DATA: SYSRET's SS
+    t.gdt[4] = kUserCode64;  // GDT_USER_CODE: SYSRET's CS
     // A 64-bit TSS descriptor takes two GDT slots (SDM 3A, 7.2.3).
     t.gdt[5] = (limit & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (u64{0x89} << 40) | (((limit >> 16) & 0xF) << 48) |
                (((tss >> 24) & 0xFF) << 56);

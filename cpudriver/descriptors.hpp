@@ -38,8 +38,9 @@ struct DescriptorTables {
     alignas(16) Tss tss;
 };
 
-// Fills and loads this core's GDT, TSS and IDT. `ist_stacks` are the tops of
-// two small stacks used for double faults and NMIs.
-void load_descriptor_tables(DescriptorTables& t, u64 double_fault_stack_top, u64 nmi_stack_top);
+// Fills and loads this core's GDT, TSS and IDT. Interrupts from user mode
+// arrive on `kernel_stack_top`; double faults and NMIs on their own stacks.
+void load_descriptor_tables(DescriptorTables& t, u64 kernel_stack_top, u64 double_fault_stack_top,
+                            u64 nmi_stack_top);
 
 }  // namespace mk

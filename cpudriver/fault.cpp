@@ -13,7 +13,9 @@
 namespace mk {
 namespace {
 
-const char* vector_name(u64 v) {
+}  // namespace
+
+const char* exception_name(u64 v) {
     static const char* const names[] = {
         "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
         "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
@@ -23,6 +25,8 @@ const char* vector_name(u64 v) {
     if (v < sizeof names / sizeof names[0]) return names[v];
     return "unexpected vector";
 }
+
+namespace {
 
 // A return address points after its call, which may be past the end of a
 // function whose last instruction is a call to a noreturn function: look up
@@ -70,7 +74,7 @@ void print_backtrace(u64 rip, u64 rbp) {
     x86::cli();
     {
         console::Hold hold;
-        console::log("FAULT core=%u vector=%lu (%s) error=0x%lx", core_number(), f.vector, vector_name(f.vector),
+        console::log("FAULT core=%u vector=%lu (%s) error=0x%lx", core_number(), f.vector, exception_name(f.vector),
                      f.error_code);
         console::log("  rip=%016lx cs=%04lx rflags=%016lx", f.rip, f.cs, f.rflags);
         console::log("  rsp=%016lx ss=%04lx cr2=%016lx cr3=%016lx", f.rsp, f.ss, x86::read_cr2(), x86::read_cr3());

@@ -46,7 +46,7 @@ bool wait_alive(boot::MailboxEnd& end, u64 timeout_us) {
 }  // namespace
 
 StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot::MailboxFrame* mailbox,
-                       boot::MailboxEnd& bsp_end, u32 timer_count) {
+                       boot::MailboxEnd& bsp_end, u32 timer_count, const boot::BootInfo* boot_info) {
     // Carve the AP's parameter page and stacks from its own share; what
     // remains becomes its frame pool.
     mem::FramePool pool(share, paging::phys_to_virt);
@@ -67,6 +67,7 @@ StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot
     params->nmi_stack_top = stack_top_of(*nmi_stack, 1);
     params->timer_count = timer_count;
     params->mailbox = mailbox;
+    params->boot_info = boot_info;
     params->memory = pool.ranges();
 
     // The trampoline code and its parameter block, at TRAMPOLINE_PHYS.

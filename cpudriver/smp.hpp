@@ -4,6 +4,7 @@
 // mailbox. After that the two share nothing but that mailbox frame.
 #pragma once
 
+#include "boot/boot_info.hpp"
 #include "boot/mailbox.hpp"
 #include "mem/range_set.hpp"
 
@@ -22,6 +23,7 @@ struct ApBootParams {
     u64 nmi_stack_top;
     u32 timer_count;
     boot::MailboxFrame* mailbox;
+    const boot::BootInfo* boot_info;  // read-only after boot
     mem::RangeSet memory;  // the rest of this core's share, now its own
 };
 
@@ -34,6 +36,6 @@ struct StartResult {
 // core's first mailbox message (or a timeout), so the trampoline page can be
 // reused for the next core.
 StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot::MailboxFrame* mailbox,
-                       boot::MailboxEnd& bsp_end, u32 timer_count);
+                       boot::MailboxEnd& bsp_end, u32 timer_count, const boot::BootInfo* boot_info);
 
 }  // namespace mk::smp

@@ -2,6 +2,7 @@
  * same whether or not the CPU pushed an error code (SDM 3A, 6.13), pushes its
  * vector number, and jumps to trap_common, which saves the general registers
  * as a struct TrapFrame (traps.hpp) and calls trap_dispatch. */
+#include "layout.h"
 
 /* Exceptions that push an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX */
 .macro TRAP_STUB vector
@@ -21,7 +22,11 @@ trap_stub_\vector:
     .endr
 
 trap_common:
-    push %rax
+    /* From user mode, GS still holds the user's base: swap in the core's. */
+    testb $3, 24(%rsp)
+    jz 1f
+    swapgs
+1:  push %rax
     push %rbx
     push %rcx
     push %rdx
@@ -42,6 +47,8 @@ trap_common:
      * from the saved RBP in the frame, not through this stub. */
     xor %ebp, %ebp
     call trap_dispatch
+    .global trap_exit
+trap_exit:
     pop %r15
     pop %r14
     pop %r13
@@ -58,7 +65,55 @@ trap_common:
     pop %rbx
     pop %rax
     add $16, %rsp
-    iretq
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:  iretq
+
+/* Enters a context described by a TrapFrame (first entry into a dispatcher,
+ * or the idle loop): void trap_return(TrapFrame* frame). */
+    .global trap_return
+trap_return:
+    mov %rdi, %rsp
+    jmp trap_exit
+
+/* SYSCALL entry (SDM 2B, SYSCALL): RCX = user RIP, R11 = user RFLAGS, RSP is
+ * still the user's, interrupts are off (IA32_FMASK). Builds the same
+ * TrapFrame an interrupt from user mode would, so the scheduler can switch
+ * dispatchers on a system call exactly as on a timer tick, and returns through
+ * the same exit path (IRETQ). */
+    .global syscall_entry
+syscall_entry:
+    swapgs
+    mov %rsp, %gs:CORE_USER_RSP_SCRATCH
+    mov %gs:CORE_KERNEL_STACK_TOP, %rsp
+    pushq $USER_DATA_SELECTOR
+    pushq %gs:CORE_USER_RSP_SCRATCH
+    pushq %r11
+    pushq $USER_CODE_SELECTOR
+    pushq %rcx
+    pushq $0
+    pushq $0x100                                /* "vector" 0x100 marks a system call */
+    push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    cld
+    mov %rsp, %rdi
+    xor %ebp, %ebp
+    call syscall_dispatch
+    jmp trap_exit
 
     .section .rodata
     .align 8

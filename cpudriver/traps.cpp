@@ -3,6 +3,8 @@
 #include "traps.hpp"
 
 #include "core.hpp"
+#include "dispatcher.hpp"
+#include "domains.hpp"
 #include "lapic.hpp"
 
 namespace mk {
@@ -26,10 +28,15 @@ u64 trap_stub_address(u8 vector) {
 }
 
 extern "C" void trap_dispatch(TrapFrame* frame) {
+    bool from_user = (frame->cs & 3) != 0;
+    Scheduler& sched = this_core().scheduler;
     switch (frame->vector) {
         case kVectorTimer:
             this_core().timer_ticks = this_core().timer_ticks + 1;
             lapic::eoi();
+            if (this_core().poll_mail != nullptr) this_core().poll_mail();
+            // Preempt user code, or leave the idle loop; never kernel code.
+            if (from_user || (sched.started() && sched.current() == nullptr)) sched.reschedule(*frame);
             return;
         case kVectorWake:
             // Nothing to do: waking the core from HLT was the point.
@@ -38,6 +45,13 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
         case kVectorSpurious:
             return;  // no EOI for spurious interrupts (SDM 3A, 11.9)
         default:
+            if (from_user && frame->vector < 32) {
+                // A domain's fault ends that domain only (until it installs a
+                // handler of its own); the kernel and the others carry on.
+                end_current_domain(-1, frame);
+                sched.reschedule(*frame);
+                return;
+            }
             report_fault(*frame);
     }
 }

@@ -22,6 +22,9 @@ inline constexpr u8 kVectorSpurious = 255;
 // The entry stub for a vector, or 0 for vectors nothing should raise.
 u64 trap_stub_address(u8 vector);
 
+// "#PF page fault" and so on.
+const char* exception_name(u64 vector);
+
 // Called from trap_entry.S with interrupts disabled.
 extern "C" void trap_dispatch(TrapFrame* frame);
 

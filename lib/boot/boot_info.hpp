@@ -50,6 +50,12 @@ struct BootInfo {
     u64 usable_bytes() const;
 };
 
+// True when the module's first word, without directories and extension, is
+// `name`: "monitor", "/boot/monitor.elf arg" and "build/monitor/monitor.elf"
+// all name the monitor (GRUB passes what grub.cfg says, QEMU the file path).
+bool module_is(const Module& m, const char* name);
+const Module* find_module(const BootInfo& info, const char* name);
+
 // A read-only window onto physical memory: [base, base + size) is readable
 // at data. The CPU driver passes its direct map; tests pass a buffer.
 class PhysView {

@@ -41,6 +41,8 @@ enum MailKind : u64 {
     kMailStop = 5,     // BSP -> core: halt
     kMailStopped = 6,  // core -> BSP: halting now
     kMailTestFault = 7,  // BSP -> core: raise the given deliberate fault (test-only)
+    kMailStartDomains = 8,  // BSP -> core: load and run this core's monitor
+    kMailDomainsEnded = 9,  // core -> BSP: every domain on this core has ended
 };
 
 class MailboxEnd {

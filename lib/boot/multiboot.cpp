@@ -87,6 +87,32 @@ const u8* PhysView::at(PhysAddr addr, u64 len) const {
     return data_ + off;
 }
 
+bool module_is(const Module& m, const char* name) {
+    const char* word = m.name;
+    const char* end = word;
+    while (*end != '\0' && *end != ' ') ++end;
+    const char* base = word;
+    for (const char* p = word; p < end; ++p) {
+        if (*p == '/') base = p + 1;
+    }
+    const char* dot = end;
+    for (const char* p = base; p < end; ++p) {
+        if (*p == '.') {
+            dot = p;
+            break;
+        }
+    }
+    usize n = str_len(name);
+    return static_cast<usize>(dot - base) == n && mem_eq(base, name, n);
+}
+
+const Module* find_module(const BootInfo& info, const char* name) {
+    for (usize i = 0; i < info.module_count; ++i) {
+        if (module_is(info.modules[i], name)) return &info.modules[i];
+    }
+    return nullptr;
+}
+
 u64 BootInfo::usable_bytes() const {
     u64 sum = 0;
     for (usize i = 0; i < region_count; ++i) {

@@ -6,7 +6,8 @@ check how it ended.
                  [--expect success|fault|failure] [--fault-core K] [--fault-vector V]
                  [--require TEXT]... [--timeout S] -- KERNEL ARGS
 
-success: launcher exit 0, the BOOT line shows cores=N ready=N, and SHUTDOWN ok.
+success: launcher exit 0, the BOOT line shows cores=N ready=N, every core's monitor
+         reported from user mode (unless no-monitor), and SHUTDOWN ok.
 fault:   launcher exit 1 (the guest's failure code) with a FAULT or PANIC report from
          the expected core, registers and a symbolised backtrace.
 failure: launcher exit 1 and every --require text present.
@@ -32,6 +33,12 @@ def check(a, exit_code, log):
             problems.append(f"no 'SHUTDOWN ok cores_stopped={a.cores}' line")
         if "FAULT" in log or "PANIC" in log:
             problems.append("a fault or panic was reported")
+        if "no-monitor" not in a.kernel_args:
+            for k in range(a.cores):
+                if f"[c{k}] monitor: up in user mode on core {k} of {a.cores}" not in log:
+                    problems.append(f"core {k}'s monitor did not report from user mode")
+            if "USER all monitors ended" not in log:
+                problems.append("no 'USER all monitors ended' line")
     elif a.expect == "fault":
         if exit_code != 1:
             problems.append(f"launcher exit status {exit_code}, expected 1 (failure code from the guest)")

@@ -103,6 +103,22 @@ TEST_CASE("Multiboot2: command line, loader, modules, memory map and RSDP", "[bo
     CHECK(bi.info_end == kInfo + info.size());
 }
 
+TEST_CASE("Modules are found by the base name of their first word", "[boot]") {
+    BootInfo bi;
+    const char* names[] = {"monitor", "/boot/monitor.elf arg1", "/work/build/boot/motd.txt", "monitors.elf"};
+    for (const char* n : names) {
+        std::strncpy(bi.modules[bi.module_count].name, n, sizeof bi.modules[0].name - 1);
+        ++bi.module_count;
+    }
+    CHECK(module_is(bi.modules[0], "monitor"));
+    CHECK(module_is(bi.modules[1], "monitor"));
+    CHECK(module_is(bi.modules[2], "motd"));
+    CHECK_FALSE(module_is(bi.modules[3], "monitor"));
+    CHECK_FALSE(module_is(bi.modules[1], "arg1"));
+    CHECK(find_module(bi, "motd") == &bi.modules[2]);
+    CHECK(find_module(bi, "spawn") == nullptr);
+}
+
 TEST_CASE("Multiboot2: malformed structures are rejected", "[boot]") {
     PhysImage mem(kInfo, 0x1000);
     BootInfo bi;

@@ -1,0 +1,24 @@
+// User domains as the CPU driver sees them at this stage: it loads each
+// core's monitor from the "monitor" boot module into a fresh address space
+// on that core, and ends a domain that exits or faults, alone.
+#pragma once
+
+#include "base/result.hpp"
+#include "boot/boot_info.hpp"
+#include "traps.hpp"
+
+namespace mk {
+
+// Loads the ELF image of boot module `name` into a new address space on this
+// core and makes it runnable. NotFound when there is no such module.
+Status start_domain_from_module(const boot::BootInfo& info, const char* name);
+
+// Ends the running domain: exit (fault == nullptr) or killed for a fault,
+// with a report of the fault. The kernel and other domains carry on.
+void end_current_domain(int code, const TrapFrame* fault);
+
+// The number of cores that booted (read-only after boot).
+u32 core_count();
+void set_core_count(u32 n);
+
+}  // namespace mk

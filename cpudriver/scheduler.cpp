@@ -1,0 +1,95 @@
+// Round-robin scheduling of a core's dispatchers; see scheduler.hpp.
+#include "scheduler.hpp"
+
+#include "core.hpp"
+#include "dispatcher.hpp"
+#include "x86.hpp"
+
+extern "C" [[noreturn]] void trap_return(mk::TrapFrame* frame);
+
+namespace mk {
+namespace {
+
+// The idle context: halts until an interrupt; the timer's reschedule then
+// moves the core into a dispatcher if one became runnable.
+[[noreturn]] void idle_loop() {
+    for (;;) {
+        x86::cli();
+        if (auto hook = this_core().scheduler.idle_hook()) hook();
+        x86::sti_hlt();
+    }
+}
+
+}  // namespace
+
+void init_user_context(TrapFrame& ctx, u64 entry, u64 stack_top, u64 arg0, u64 arg1) {
+    ctx = TrapFrame{};
+    ctx.rip = entry;
+    ctx.cs = USER_CODE_SELECTOR;
+    ctx.rflags = 0x202;  // IF: user code always runs with interrupts on
+    ctx.rsp = stack_top;
+    ctx.ss = USER_DATA_SELECTOR;
+    ctx.rdi = arg0;
+    ctx.rsi = arg1;
+}
+
+void Scheduler::add(Dispatcher* d) {
+    d->next = nullptr;
+    if (queue_tail_ != nullptr) queue_tail_->next = d;
+    else queue_head_ = d;
+    queue_tail_ = d;
+    ++live_;
+}
+
+void Scheduler::load(TrapFrame& frame, Dispatcher* d) {
+    frame = d->context;
+    if (x86::read_cr3() != d->pml4) x86::write_cr3(d->pml4);
+    current_ = d;
+}
+
+void Scheduler::load_idle(TrapFrame& frame) {
+    frame = TrapFrame{};
+    frame.rip = reinterpret_cast<u64>(&idle_loop);
+    frame.cs = GDT_KERNEL_CODE;
+    frame.rflags = 0x2;  // the idle loop enables interrupts itself
+    frame.rsp = idle_stack_top_;
+    frame.ss = GDT_KERNEL_DATA;
+    if (x86::read_cr3() != this_core().pml4) x86::write_cr3(this_core().pml4);
+    current_ = nullptr;
+}
+
+void Scheduler::reschedule(TrapFrame& frame) {
+    if (current_ != nullptr && current_->state == DispatcherState::Runnable) {
+        current_->context = frame;
+        current_->next = nullptr;
+        if (queue_tail_ != nullptr) queue_tail_->next = current_;
+        else queue_head_ = current_;
+        queue_tail_ = current_;
+    }
+    Dispatcher* next = queue_head_;
+    if (next != nullptr) {
+        queue_head_ = next->next;
+        if (queue_head_ == nullptr) queue_tail_ = nullptr;
+        load(frame, next);
+    } else {
+        load_idle(frame);
+    }
+}
+
+void Scheduler::retire_current(int exit_code) {
+    if (current_ == nullptr) return;
+    current_->state = DispatcherState::Dead;
+    current_->exit_code = exit_code;
+    --live_;
+}
+
+[[noreturn]] void Scheduler::start(u64 idle_stack_top, IdleHook hook) {
+    idle_stack_top_ = idle_stack_top;
+    idle_hook_ = hook;
+    TrapFrame frame{};
+    current_ = nullptr;
+    reschedule(frame);
+    trap_return(&frame);
+}
+
+}  // namespace mk

@@ -1,0 +1,57 @@
+// System-call dispatch (lib/abi/syscalls.hpp has the numbers and the register
+// convention). Each handler checks all of its arguments before acting, and
+// reports errors in RAX, so nothing a domain passes can take the kernel down.
+#include "abi/syscalls.hpp"
+#include "console.hpp"
+#include "core.hpp"
+#include "dispatcher.hpp"
+#include "domains.hpp"
+#include "traps.hpp"
+#include "user_access.hpp"
+
+namespace mk {
+namespace {
+
+void set_result(TrapFrame& f, Error e, u64 value = 0) {
+    f.rax = static_cast<u64>(e);
+    f.rdx = value;
+}
+
+void sys_print(TrapFrame& f) {
+    usize len = f.rsi;
+    if (len > abi::kMaxPrint) return set_result(f, Error::TooLong);
+    char text[abi::kMaxPrint + 1];
+    Status s = copy_from_user(text, f.rdi, len);
+    if (!s.ok()) return set_result(f, s.error());
+    text[len] = '\0';
+    for (usize i = 0; i < len; ++i) {
+        if (text[i] == '\n' || text[i] == '\r') text[i] = ' ';  // one call, one line
+    }
+    Dispatcher* d = this_core().scheduler.current();
+    console::log("%s: %s", d != nullptr ? d->name : "?", text);
+    set_result(f, Error::Ok, len);
+}
+
+}  // namespace
+
+extern "C" void syscall_dispatch(TrapFrame* frame) {
+    TrapFrame& f = *frame;
+    Scheduler& sched = this_core().scheduler;
+    switch (f.rax) {
+        case abi::kSysPrint: sys_print(f); break;
+        case abi::kSysExit:
+            end_current_domain(static_cast<int>(f.rdi), nullptr);
+            sched.reschedule(f);
+            break;
+        case abi::kSysYield:
+            set_result(f, Error::Ok);
+            sched.reschedule(f);
+            break;
+        case abi::kSysCoreInfo:
+            set_result(f, Error::Ok, this_core().number | (u64{core_count()} << 32));
+            break;
+        default: set_result(f, Error::InvalidArgument); break;
+    }
+}
+
+}  // namespace mk
