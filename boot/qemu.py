@@ -93,11 +93,13 @@ def parse_args(argv):
     return a
 
 
-def artifacts(build_dir):
+def artifacts(build_dir, args=()):
     kernel = os.path.join(build_dir, "cpudriver", "kernel.elf")
     iso = os.path.join(build_dir, "boot", "iso", "os.iso")
     src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     modules = [os.path.join(src, "boot", "motd.txt"), os.path.join(build_dir, "monitor", "monitor.elf")]
+    if "test" in args:  # the in-guest test programs, only when asked for
+        modules += [os.path.join(build_dir, "test", "guest", name + ".elf") for name in ("usertest", "syscallfuzz")]
     return kernel, iso, modules
 
 
@@ -105,7 +107,7 @@ def qemu_command(a, tmpdir):
     qemu = shutil.which("qemu-system-x86_64")
     if qemu is None:
         raise UsageError("qemu-system-x86_64 not found; install: apt-get install qemu-system-x86")
-    kernel, iso, modules = artifacts(a.build_dir)
+    kernel, iso, modules = artifacts(a.build_dir, a.args)
     if not os.path.exists(kernel):
         raise UsageError(f"{kernel} does not exist; build first (./os build)")
     cmd = [qemu, "-M", "pc", "-smp", str(a.cores), "-m", str(a.memory),

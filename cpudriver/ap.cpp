@@ -77,8 +77,7 @@ void idle_hook() {
 [[noreturn]] void run_domains() {
     ApState& s = state();
     s.domains_started = true;
-    Status st = start_domain_from_module(*s.boot_info, "monitor");
-    if (!st.ok()) console::log("monitor: cannot start: %s", error_name(st.error()));
+    start_core_domains(*s.boot_info);
     auto idle_stack = this_core().memory.alloc(2);
     if (!idle_stack.ok()) panic("no memory for the idle stack");
     this_core().poll_mail = poll_mail;

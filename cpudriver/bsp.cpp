@@ -42,7 +42,7 @@ boot::MadtInfo g_madt;
 BspPeers g_peers;
 mem::RangeSet g_shares[smp::kMaxCores];
 
-constexpr const char* kKnownWords[] = {"shutdown", "demo", "idle", "test-fault", "fault-core", "no-monitor"};
+constexpr const char* kKnownWords[] = {"shutdown", "demo", "idle", "test", "test-fault", "fault-core", "no-monitor"};
 
 [[noreturn]] void fail(const char* what, Error e) {
     console::log("%s: %s", what, error_name(e));
@@ -64,7 +64,7 @@ void check_command_line(const char* text) {
         for (const char* k : kKnownWords) known = known || str_eq(word, k);
         if (!known) {
             console::log("error: unknown kernel command-line word '%s' (known: shutdown demo idle "
-                         "no-monitor test-fault=ud|pf|gp|de|panic fault-core=N)", word);
+                         "no-monitor test test-fault=ud|pf|gp|de|panic fault-core=N)", word);
             console::log("FAILED: bad command line");
             power::exit(power::Status::Failure);
         }
@@ -203,8 +203,7 @@ void bsp_idle_hook() {
     for (u32 n = 1; n < g_peers.count; ++n) {
         if (g_peers.core[n].ready) send_to_core(g_peers, n, {boot::kMailStartDomains, {}}, 1000000);
     }
-    Status st = start_domain_from_module(g_boot_info, "monitor");
-    if (!st.ok()) console::log("monitor: cannot start: %s", error_name(st.error()));
+    start_core_domains(g_boot_info);
     auto idle_stack = core.memory.alloc(2);
     if (!idle_stack.ok()) fail("memory: no idle stack for core 0", idle_stack.error());
     core.scheduler.start(reinterpret_cast<u64>(paging::phys_to_virt(*idle_stack)) + 2 * kPageSize, bsp_idle_hook);

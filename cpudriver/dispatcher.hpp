@@ -4,6 +4,8 @@
 // runnable dispatcher runs next; the timer preempts between them.
 #pragma once
 
+#include "abi/syscalls.hpp"
+#include "base/error.hpp"
 #include "base/types.hpp"
 #include "traps.hpp"
 
@@ -17,9 +19,20 @@ struct Dispatcher {
     DispatcherState state;
     TrapFrame context;   // user registers while not running
     PhysAddr pml4;       // the domain's address-space root on this core
+    PhysAddr frame;      // the dispatcher frame page (abi::DispatcherFrame)
     Dispatcher* next;    // run-queue link, owned by the Scheduler
     int exit_code;
+
+    abi::DispatcherFrame& shared() const;
 };
+
+// A user exception: if the domain installed a fault handler and is not
+// already in it, saves the interrupted context in the dispatcher frame and
+// redirects `frame` to the handler (an upcall). False when the domain must end.
+bool deliver_fault_upcall(Dispatcher& d, TrapFrame& frame, u64 fault_address);
+
+// kSysResume: continues the context saved in the dispatcher frame, sanitised.
+Error resume_from_upcall(Dispatcher& d, TrapFrame& frame);
 
 // Builds the first user context: entry point, stack, arguments in rdi/rsi.
 void init_user_context(TrapFrame& ctx, u64 entry, u64 stack_top, u64 arg0, u64 arg1);

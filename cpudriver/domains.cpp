@@ -5,6 +5,7 @@
 
 #include "abi/syscalls.hpp"
 #include "base/string.hpp"
+#include "boot/cmdline.hpp"
 #include "console.hpp"
 #include "core.hpp"
 #include "dispatcher.hpp"
@@ -65,15 +66,31 @@ Status start_domain_from_module(const boot::BootInfo& info, const char* name) {
         PhysAddr page = TRY(alloc_zeroed(nullptr));
         TRY_STATUS(pt.map(abi::kUserStackTop - p * kPageSize, page, {.write = true, .exec = false, .user = true}));
     }
+    PhysAddr frame = TRY(alloc_zeroed(nullptr));
+    TRY_STATUS(pt.map(abi::kDispatcherFrameAddress, frame, {.write = true, .exec = false, .user = true}));
     PhysAddr dpage = TRY(this_core().memory.alloc());
     auto* d = new (paging::phys_to_virt(dpage)) Dispatcher{};
     str_copy(d->name, name, sizeof d->name);
     d->id = (this_core().number << 16) | ++this_core().domains_started;  // core-local ids
     d->state = DispatcherState::Runnable;
     d->pml4 = pml4;
+    d->frame = frame;
+    d->shared().core = this_core().number;
+    d->shared().cores = g_core_count;
+    d->shared().domain_id = d->id;
     init_user_context(d->context, image.entry, abi::kUserStackTop, this_core().number, g_core_count);
     this_core().scheduler.add(d);
     return {};
+}
+
+void start_core_domains(const boot::BootInfo& info) {
+    const char* names[] = {"monitor", "usertest", "syscallfuzz"};
+    bool test = boot::CommandLine(boot::skip_image_path(info.cmdline)).has("test");
+    for (const char* name : names) {
+        if (!test && !str_eq(name, "monitor")) continue;
+        Status st = start_domain_from_module(info, name);
+        if (!st.ok()) console::log("%s: cannot start: %s", name, error_name(st.error()));
+    }
 }
 
 void end_current_domain(int code, const TrapFrame* fault) {

@@ -13,6 +13,10 @@ namespace mk {
 // core and makes it runnable. NotFound when there is no such module.
 Status start_domain_from_module(const boot::BootInfo& info, const char* name);
 
+// Starts this core's domains: its monitor, and with `test` on the kernel
+// command line the in-guest test programs. Errors are reported, not fatal.
+void start_core_domains(const boot::BootInfo& info);
+
 // Ends the running domain: exit (fault == nullptr) or killed for a fault,
 // with a report of the fault. The kernel and other domains carry on.
 void end_current_domain(int code, const TrapFrame* fault);

@@ -20,12 +20,14 @@ void set_result(TrapFrame& f, Error e, u64 value = 0) {
 void sys_print(TrapFrame& f) {
     usize len = f.rsi;
     if (len > abi::kMaxPrint) return set_result(f, Error::TooLong);
+    if (len == 0) return set_result(f, Error::Ok, 0);  // nothing to print
     char text[abi::kMaxPrint + 1];
     Status s = copy_from_user(text, f.rdi, len);
     if (!s.ok()) return set_result(f, s.error());
     text[len] = '\0';
     for (usize i = 0; i < len; ++i) {
-        if (text[i] == '\n' || text[i] == '\r') text[i] = ' ';  // one call, one line
+        // One call, one line, and nothing that could drive a terminal.
+        if (text[i] < ' ' || text[i] > '~') text[i] = text[i] == '\n' ? ' ' : '?';
     }
     Dispatcher* d = this_core().scheduler.current();
     console::log("%s: %s", d != nullptr ? d->name : "?", text);
@@ -47,6 +49,12 @@ extern "C" void syscall_dispatch(TrapFrame* frame) {
             set_result(f, Error::Ok);
             sched.reschedule(f);
             break;
+        case abi::kSysResume: {
+            Dispatcher* d = sched.current();
+            Error e = d != nullptr ? resume_from_upcall(*d, f) : Error::InvalidArgument;
+            if (e != Error::Ok) set_result(f, e);  // on success the frame is the resumed context
+            break;
+        }
         case abi::kSysCoreInfo:
             set_result(f, Error::Ok, this_core().number | (u64{core_count()} << 32));
             break;

@@ -6,6 +6,7 @@
 #include "dispatcher.hpp"
 #include "domains.hpp"
 #include "lapic.hpp"
+#include "x86.hpp"
 
 namespace mk {
 
@@ -46,8 +47,11 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
             return;  // no EOI for spurious interrupts (SDM 3A, 11.9)
         default:
             if (from_user && frame->vector < 32) {
-                // A domain's fault ends that domain only (until it installs a
-                // handler of its own); the kernel and the others carry on.
+                // The domain's own handler gets the fault (an upcall); a
+                // domain without one, or faulting inside it, ends alone. The
+                // kernel and the other domains carry on either way.
+                Dispatcher* d = sched.current();
+                if (d != nullptr && deliver_fault_upcall(*d, *frame, frame->vector == 14 ? x86::read_cr2() : 0)) return;
                 end_current_domain(-1, frame);
                 sched.reschedule(*frame);
                 return;

@@ -16,14 +16,50 @@ enum Syscall : u64 {
     kSysExit = 2,      // (int code): end this dispatcher
     kSysYield = 3,     // give the core to the next runnable dispatcher
     kSysCoreInfo = 4,  // -> RDX = this core's number | core count << 32
+    kSysResume = 5,    // leave a fault upcall: continue DispatcherFrame::saved
     kSysCount,
 };
 
 inline constexpr usize kMaxPrint = 256;  // longer text is refused with TooLong
 
-// Where the CPU driver places a monitor's stack: the top of the lower half,
-// below a guard page.
+// Where the CPU driver places a domain's stack (below a guard page) and its
+// dispatcher frame (the last page of the lower half).
 inline constexpr u64 kUserStackTop = 0x00007FFFFFFFE000;
 inline constexpr u64 kUserStackPages = 16;
+inline constexpr u64 kDispatcherFrameAddress = 0x00007FFFFFFFF000;
+
+// The registers of an interrupted user context, as the fault upcall sees them
+// and as kSysResume restores them. Segment registers are not here: the CPU
+// driver always resumes with the user selectors, and RFLAGS is sanitised
+// (interrupts on, I/O privilege 0, no trap flag).
+struct UserRegisters {
+    u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+    u64 r8, r9, r10, r11, r12, r13, r14, r15;
+    u64 rip, rflags;
+};
+
+// The dispatcher frame: one page per dispatcher, mapped into its domain, the
+// scheduler-activation interface between the CPU driver and the user-level
+// runtime (Anderson et al.; Barrelfish's dispatcher frame). The domain writes
+// the handler fields; the CPU driver writes the rest.
+struct DispatcherFrame {
+    // Set by the domain: where exceptions are delivered. 0 = the domain is
+    // ended on its first exception.
+    u64 fault_handler;
+    u64 fault_stack_top;
+    // Set by the CPU driver for the handler: 1 while a fault upcall runs (a
+    // second fault then ends the domain), and what happened.
+    u64 in_fault;
+    u64 fault_vector;
+    u64 fault_error;
+    u64 fault_address;  // CR2 for page faults
+    UserRegisters saved;  // the interrupted context; the handler may edit it
+    // Read-only facts for the runtime.
+    u64 core;
+    u64 cores;
+    u64 domain_id;
+    u64 faults_delivered;
+};
+static_assert(sizeof(DispatcherFrame) <= 4096);
 
 }  // namespace mk::abi

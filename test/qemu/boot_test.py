@@ -57,6 +57,21 @@ def check(a, exit_code, log):
     else:
         if exit_code != 1:
             problems.append(f"launcher exit status {exit_code}, expected 1")
+    if "test" in a.kernel_args:
+        # The in-guest suites: every core's usertest passed and then died alone
+        # for touching kernel memory; every core's fuzzer left the kernel working.
+        for k in range(a.cores):
+            m = re.search(rf"\[c{k}\] usertest: USERTEST core={k} passed=(\d+) failed=(\d+)", log)
+            if not m:
+                problems.append(f"no USERTEST summary from core {k}")
+            elif m.group(2) != "0" or int(m.group(1)) < 20:
+                problems.append(f"core {k}: usertest passed={m.group(1)} failed={m.group(2)}")
+            if not re.search(rf"\[c{k}\] domain usertest \(id [0-9a-f]+\) killed: #PF", log):
+                problems.append(f"core {k}: usertest's fatal fault did not end it alone")
+            if not re.search(rf"\[c{k}\] syscallfuzz: FUZZ core={k} calls=\d+ .*memory=intact interface=working", log):
+                problems.append(f"core {k}: no clean FUZZ summary")
+        if "TEST FAILED" in log:
+            problems.append("a guest test failed (TEST FAILED above)")
     for text in a.require:
         if text not in log:
             problems.append(f"missing expected text: {text!r}")
