@@ -51,6 +51,8 @@ def parse_args(argv):
     p.add_argument("--boot", default="iso", help="iso (GRUB, Multiboot2) or kernel (QEMU -kernel, Multiboot1)")
     p.add_argument("--accel", default="tcg", help="tcg (default) or kvm")
     p.add_argument("--memory", default="512", help="guest memory in MiB (default 512)")
+    p.add_argument("--icount", action="store_true",
+                   help="exact mode: -icount shift=0, one TCG thread (time counts instructions)")
     p.add_argument("--gdb", action="store_true", help="wait for GDB on localhost:1234 before the first instruction")
     p.add_argument("--timeout", default=None, help="seconds before the run is killed (default: none)")
     p.add_argument("--log", default=None, help="also write the serial log to this file")
@@ -74,6 +76,8 @@ def parse_args(argv):
         raise UsageError(f"--boot must be 'iso' or 'kernel', not '{a.boot}'")
     if a.accel not in ("tcg", "kvm"):
         raise UsageError(f"--accel must be 'tcg' or 'kvm', not '{a.accel}'")
+    if a.icount and a.accel == "kvm":
+        raise UsageError("--icount works only with --accel tcg")
     if a.timeout is not None:
         try:
             a.timeout = float(a.timeout)
@@ -98,8 +102,12 @@ def artifacts(build_dir, args=()):
     iso = os.path.join(build_dir, "boot", "iso", "os.iso")
     src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     modules = [os.path.join(src, "boot", "motd.txt"), os.path.join(build_dir, "monitor", "monitor.elf")]
+    guest = os.path.join(build_dir, "test", "guest")
     if "test" in args:  # the in-guest test programs, only when asked for
-        modules += [os.path.join(build_dir, "test", "guest", name + ".elf") for name in ("usertest", "syscallfuzz")]
+        modules += [os.path.join(guest, name + ".elf") for name in ("usertest", "syscallfuzz")]
+    for word in args:  # run=NAME: a program from the build (guest tests and benchmarks)
+        if word.startswith("run=") and os.path.exists(os.path.join(guest, word[4:] + ".elf")):
+            modules.append(os.path.join(guest, word[4:] + ".elf"))
     return kernel, iso, modules
 
 
@@ -117,11 +125,13 @@ def qemu_command(a, tmpdir):
         if not os.access("/dev/kvm", os.R_OK | os.W_OK):
             raise UsageError("--accel kvm needs read/write access to /dev/kvm")
         cmd += ["-accel", "kvm", "-cpu", "host"]
+    elif a.icount:
+        cmd += ["-accel", "tcg,thread=single", "-icount", "shift=0", "-cpu", "max"]
     else:
         cmd += ["-accel", "tcg", "-cpu", "max"]
     if a.gdb:
         cmd += ["-s", "-S"]
-    cmdline = " ".join(a.args)
+    cmdline = " ".join(a.args + (["icount"] if a.icount and "icount" not in a.args else []))
     if a.boot == "kernel":
         cmd += ["-kernel", kernel, "-append", cmdline, "-initrd", ",".join(modules)]
     else:

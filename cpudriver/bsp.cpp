@@ -42,7 +42,8 @@ boot::MadtInfo g_madt;
 BspPeers g_peers;
 mem::RangeSet g_shares[smp::kMaxCores];
 
-constexpr const char* kKnownWords[] = {"shutdown", "demo", "idle", "test", "test-fault", "fault-core", "no-monitor"};
+constexpr const char* kKnownWords[] = {"shutdown",   "demo",       "idle", "test",  "test-fault",
+                                      "fault-core", "no-monitor", "run",  "icount"};
 
 [[noreturn]] void fail(const char* what, Error e) {
     console::log("%s: %s", what, error_name(e));
@@ -64,7 +65,7 @@ void check_command_line(const char* text) {
         for (const char* k : kKnownWords) known = known || str_eq(word, k);
         if (!known) {
             console::log("error: unknown kernel command-line word '%s' (known: shutdown demo idle "
-                         "no-monitor test test-fault=ud|pf|gp|de|panic fault-core=N)", word);
+                         "no-monitor test run=MODULE icount test-fault=ud|pf|gp|de|panic fault-core=N)", word);
             console::log("FAILED: bad command line");
             power::exit(power::Status::Failure);
         }
@@ -245,13 +246,21 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     mask_legacy_pic();
     auto hz = tsc::calibrate_with_pit();
     if (!hz.ok()) fail("timer: TSC calibration against the PIT failed", hz.error());
-    tsc::set_hz(*hz);
+    u64 tsc_hz = *hz;
+    // Under QEMU -icount shift=0 (the launcher says `icount`) the TSC ticks
+    // exactly once per instruction, 1 GHz of virtual time; the PIT measurement
+    // only approximates that, so take the exact value.
+    if (cmdline.has("icount")) {
+        if (tsc_hz > 990000000 && tsc_hz < 1010000000) tsc_hz = 1000000000;
+        else console::log("warning: 'icount' given but the TSC runs at %lu Hz", tsc_hz);
+    }
+    tsc::set_hz(tsc_hz);
     discover_cores();
     lapic::set_base(g_madt.lapic_base);
     lapic::enable();
     number_cores(lapic::id());
     set_core_count(static_cast<u32>(g_peers.count));
-    console::log("TSC %lu MHz; ACPI MADT lists %zu cores (%s)", *hz / 1000000, g_madt.cpu_count,
+    console::log("TSC %lu MHz; ACPI MADT lists %zu cores (%s)", tsc::hz() / 1000000, g_madt.cpu_count,
                  g_madt.used_xsdt ? "XSDT" : "RSDT");
 
     Status split = mem::split_into_shares(free_memory(g_boot_info), g_peers.count, g_shares);

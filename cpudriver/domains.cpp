@@ -12,6 +12,7 @@
 #include "elf/elf64.hpp"
 #include "mem/page_table.hpp"
 #include "paging.hpp"
+#include "tsc.hpp"
 #include "x86.hpp"
 
 namespace mk {
@@ -78,19 +79,26 @@ Status start_domain_from_module(const boot::BootInfo& info, const char* name) {
     d->shared().core = this_core().number;
     d->shared().cores = g_core_count;
     d->shared().domain_id = d->id;
+    d->shared().tsc_hz = tsc::hz();
     init_user_context(d->context, image.entry, abi::kUserStackTop, this_core().number, g_core_count);
     this_core().scheduler.add(d);
     return {};
 }
 
 void start_core_domains(const boot::BootInfo& info) {
-    const char* names[] = {"monitor", "usertest", "syscallfuzz"};
-    bool test = boot::CommandLine(boot::skip_image_path(info.cmdline)).has("test");
-    for (const char* name : names) {
-        if (!test && !str_eq(name, "monitor")) continue;
+    auto start = [&](const char* name) {
         Status st = start_domain_from_module(info, name);
         if (!st.ok()) console::log("%s: cannot start: %s", name, error_name(st.error()));
+    };
+    boot::CommandLine cmdline(boot::skip_image_path(info.cmdline));
+    start("monitor");
+    if (cmdline.has("test")) {
+        start("usertest");
+        start("syscallfuzz");
     }
+    // run=NAME starts that boot module on core 0 as well (benchmarks, tools).
+    char run[32];
+    if (this_core().number == 0 && cmdline.get("run", run, sizeof run).ok()) start(run);
 }
 
 void end_current_domain(int code, const TrapFrame* fault) {

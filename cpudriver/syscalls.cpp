@@ -55,6 +55,7 @@ extern "C" void syscall_dispatch(TrapFrame* frame) {
             if (e != Error::Ok) set_result(f, e);  // on success the frame is the resumed context
             break;
         }
+        case abi::kSysNull: set_result(f, Error::Ok); break;
         case abi::kSysCoreInfo:
             set_result(f, Error::Ok, this_core().number | (u64{core_count()} << 32));
             break;

@@ -17,6 +17,7 @@ enum Syscall : u64 {
     kSysYield = 3,     // give the core to the next runnable dispatcher
     kSysCoreInfo = 4,  // -> RDX = this core's number | core count << 32
     kSysResume = 5,    // leave a fault upcall: continue DispatcherFrame::saved
+    kSysNull = 6,      // does nothing: the cost of entering and leaving the kernel
     kSysCount,
 };
 
@@ -59,6 +60,7 @@ struct DispatcherFrame {
     u64 cores;
     u64 domain_id;
     u64 faults_delivered;
+    u64 tsc_hz;  // the calibrated TSC rate (under QEMU -icount: 1 GHz, one tick per instruction)
 };
 static_assert(sizeof(DispatcherFrame) <= 4096);
 

@@ -89,12 +89,13 @@ def main():
     p.add_argument("--fault-vector", default=r"\d+")
     p.add_argument("--require", action="append", default=[])
     p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--icount", action="store_true", help="boot in exact mode (-icount shift=0)")
     p.add_argument("kernel_args", nargs=argparse.REMAINDER)
     a = p.parse_args()
     args = a.kernel_args[1:] if a.kernel_args[:1] == ["--"] else a.kernel_args
 
     cmd = [sys.executable, a.launcher, "--build-dir", a.build_dir, "--cores", str(a.cores), "--boot", a.boot,
-           "--timeout", str(a.timeout), "--", *args]
+           "--timeout", str(a.timeout), *(["--icount"] if a.icount else []), "--", *args]
     print("running:", " ".join(cmd), flush=True)
     result = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     log = result.stdout

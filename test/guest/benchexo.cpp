@@ -1,0 +1,80 @@
+// The exokernel measurements, run as a user domain on core 0 (kernel command
+// line `run=benchexo`): the cost of the basic protected operations, printed
+// as CSV rows (docs/benchmarks.md). Under QEMU -icount shift=0 the TSC ticks
+// once per guest instruction, so the figures are exact instruction counts.
+//   null_syscall   SYSCALL into the CPU driver and back (kSysNull)
+//   fault_upcall   an exception (#UD) delivered to this domain's handler,
+//                  which resumes the interrupted code (kSysResume)
+#include "abi/syscalls.hpp"
+#include "user/console.hpp"
+#include "user/syscall.hpp"
+
+using namespace mk;
+using namespace mk::user;
+
+namespace {
+
+constexpr int kWarmup = 100;
+constexpr int kSamples = 2000;
+u64 g_samples[kSamples];
+
+inline u64 rdtsc() {
+    u32 lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (u64{hi} << 32) | lo;
+}
+
+abi::DispatcherFrame& frame() { return *reinterpret_cast<abi::DispatcherFrame*>(abi::kDispatcherFrameAddress); }
+
+void sort(u64* v, int n) {
+    for (int i = 1; i < n; ++i) {
+        u64 x = v[i];
+        int j = i;
+        for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+// One row: the unit is instructions under icount (1 GHz TSC), else ns.
+void report(const char* metric, u32 cores) {
+    sort(g_samples, kSamples);
+    bool icount = frame().tsc_hz == 1000000000;
+    u64 scale_num = icount ? 1 : 1000000000, scale_den = icount ? 1 : frame().tsc_hz;
+    u64 median = g_samples[kSamples / 2] * scale_num / scale_den;
+    u64 p99 = g_samples[kSamples * 99 / 100] * scale_num / scale_den;
+    printf("CSV exo,%s,%s,%u,0,0,%s,%lu,%lu,%d", metric, icount ? "icount" : "mttcg", cores, icount ? "insns" : "ns",
+           median, p99, kSamples);
+}
+
+volatile u64 g_resume_at;
+alignas(16) u8 g_handler_stack[8192];
+
+extern "C" [[noreturn]] void resume_after_fault(u64, u64, u64) {
+    frame().saved.rip = g_resume_at;
+    syscall(abi::kSysResume);
+    exit(98);
+}
+
+}  // namespace
+
+extern "C" int domain_main(u32, u32 cores) {
+    for (int i = 0; i < kWarmup + kSamples; ++i) {
+        u64 t0 = rdtsc();
+        syscall(abi::kSysNull);
+        u64 t1 = rdtsc();
+        if (i >= kWarmup) g_samples[i - kWarmup] = t1 - t0;
+    }
+    report("null_syscall", cores);
+
+    frame().fault_handler = reinterpret_cast<u64>(&resume_after_fault);
+    frame().fault_stack_top = reinterpret_cast<u64>(g_handler_stack + sizeof g_handler_stack);
+    for (int i = 0; i < kWarmup + kSamples; ++i) {
+        u64 t0 = rdtsc();
+        asm volatile("lea 1f(%%rip), %%rax\n mov %%rax, %0\n ud2\n 1:" : "=m"(g_resume_at) : : "rax", "memory");
+        u64 t1 = rdtsc();
+        if (i >= kWarmup) g_samples[i - kWarmup] = t1 - t0;
+    }
+    report("fault_upcall", cores);
+    printf("BENCH exo done");
+    return 0;
+}
