@@ -14,6 +14,9 @@
 namespace mk {
 
 struct ApState;
+namespace capsys {
+struct CoreCaps;
+}
 
 struct Core {
     Core* self;             // must stay first: this_core() reads %gs:0
@@ -28,7 +31,8 @@ struct Core {
     volatile u64 timer_ticks;
     u32 domains_started;
     void (*poll_mail)();  // kernel-level messages for this core, polled on ticks and when idle
-    ApState* ap_state;  // an application processor's mailbox state (ap.cpp)
+    ApState* ap_state;
+    capsys::CoreCaps* caps;  // this core's capability table and mapping records  // an application processor's mailbox state (ap.cpp)
     Scheduler scheduler;  // this core's dispatchers
     DescriptorTables tables;
 };

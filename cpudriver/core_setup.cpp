@@ -3,6 +3,7 @@
 
 #include <new>
 
+#include "capsys/core_caps.hpp"
 #include "lapic.hpp"
 #include "paging.hpp"
 #include "traps.hpp"
@@ -38,6 +39,9 @@ Core& setup_core(const CoreSetup& s, const mem::RangeSet& memory) {
     core->stack_bottom = s.stack_bottom;
     core->stack_top = s.stack_top;
     core->memory = pool;
+    auto caps_pages = core->memory.alloc(align_up(sizeof(capsys::CoreCaps), kPageSize) / kPageSize);
+    if (!caps_pages.ok()) panic("no memory for this core's capability table");
+    core->caps = new (paging::phys_to_virt(*caps_pages)) capsys::CoreCaps();
     core->kernel_stack_top = s.stack_top;
     install_core(*core);
     load_descriptor_tables(core->tables, s.stack_top, s.double_fault_stack_top, s.nmi_stack_top);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "abi/syscalls.hpp"
+#include "caps/cte.hpp"
 #include "base/error.hpp"
 #include "base/types.hpp"
 #include "traps.hpp"
@@ -22,9 +23,12 @@ struct Dispatcher {
     PhysAddr frame;      // the dispatcher frame page (abi::DispatcherFrame)
     Dispatcher* next;    // run-queue link, owned by the Scheduler
     int exit_code;
+    caps::Cte cspace;    // a copy of the domain's root CNode capability
+    caps::Cte vspace;    // a copy of its Pml4 capability
 
     abi::DispatcherFrame& shared() const;
 };
+static_assert(sizeof(Dispatcher) <= 1024, "a Dispatcher object is kDispatcherBytes");
 
 // A user exception: if the domain installed a fault handler and is not
 // already in it, saves the interrupted context in the dispatcher frame and

@@ -6,6 +6,7 @@
 #include "abi/syscalls.hpp"
 #include "base/string.hpp"
 #include "boot/cmdline.hpp"
+#include "capsys/core_caps.hpp"
 #include "console.hpp"
 #include "core.hpp"
 #include "dispatcher.hpp"
@@ -49,12 +50,82 @@ Status load_segment(mem::PageTable& pt, const boot::Module& m, const elf::Segmen
     return {};
 }
 
+using caps::Capability;
+using caps::CapType;
+
+// Kernel memory a core keeps for itself when it hands the rest of its share
+// to its monitor as RAM capabilities.
+constexpr u64 kKernelReserve = 2 << 20;
+// What each in-guest test domain gets to retype.
+constexpr u64 kTestDomainRam = 4 << 20;
+
+Result<PhysAddr> alloc_zeroed_run(usize pages) {
+    PhysAddr base = TRY(this_core().memory.alloc(pages));
+    __builtin_memset(paging::phys_to_virt(base), 0, pages * kPageSize);
+    return base;
+}
+
+// Grants `ram` to a domain as RAM capabilities in its kRamCNode, from slot `first`.
+Status grant_ram(Dispatcher& d, const mem::RangeSet& ram, u32 first) {
+    capsys::CoreCaps& cc = *this_core().caps;
+    caps::Cte* l1 = cc.table.slots_of(d.cspace.cap());
+    caps::Cte* slots = cc.table.slots_of(l1[abi::kRamCNode].cap());
+    for (usize i = 0; i < ram.count(); ++i) {
+        if (first + i >= caps::kL2Slots) return Error::Full;
+        TRY_STATUS(cc.table.create_root(slots[first + i], Capability::ram(ram[i].base, ram[i].size())));
+    }
+    return {};
+}
+
+// The capability space of a domain started at boot (lib/abi/caps.hpp has the
+// layout): a root CNode of 64 slots, four L2 CNodes of 256, and the
+// well-known capabilities. These objects were allocated by the kernel at boot,
+// so their capabilities are roots of the derivation tree.
+Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor) {
+    capsys::CoreCaps& cc = *this_core().caps;
+    PhysAddr root = TRY(alloc_zeroed_run(1));
+    TRY_STATUS(cc.table.create_root(d.cspace, Capability::cnode(root, 64)));
+    caps::Cte* l1 = cc.table.slots_of(d.cspace.cap());
+    const u32 l2_cnodes[] = {abi::kTaskCNode, abi::kRamCNode, abi::kSlotCNode, abi::kSlotCNode2};
+    for (u32 index : l2_cnodes) {
+        PhysAddr l2 = TRY(alloc_zeroed_run(caps::kL2Slots * caps::kCteBytes / kPageSize));
+        TRY_STATUS(cc.table.create_root(l1[index], Capability::cnode(l2, caps::kL2Slots)));
+    }
+    caps::Cte* task = cc.table.slots_of(l1[abi::kTaskCNode].cap());
+    TRY_STATUS(cc.table.copy(d.cspace, task[abi::kTaskRootCNode]));
+    TRY_STATUS(cc.table.create_root(task[abi::kTaskDispatcher],
+                                    Capability::memory(CapType::Dispatcher, dispatcher_page, caps::kDispatcherBytes,
+                                                       caps::Rights::All)));
+    TRY_STATUS(cc.table.create_root(task[abi::kTaskVSpace],
+                                    Capability::memory(CapType::Pml4, d.pml4, kPageSize, caps::Rights::All)));
+    TRY_STATUS(cc.table.copy(task[abi::kTaskVSpace], d.vspace));
+    TRY_STATUS(cc.table.create_root(task[abi::kTaskFrame],
+                                    Capability::frame(d.frame, kPageSize, caps::Rights::Read | caps::Rights::Write)));
+    if (monitor) {
+        TRY_STATUS(cc.table.create_root(task[abi::kTaskKernel], Capability::kernel()));
+        TRY_STATUS(cc.table.create_root(task[abi::kTaskIo], Capability::io(0, caps::kIoPortCount)));
+    } else {
+        auto ram = this_core().memory.alloc(kTestDomainRam / kPageSize);
+        if (ram.ok()) {
+            mem::RangeSet grant;
+            TRY_STATUS(grant.add(*ram, *ram + kTestDomainRam));
+            TRY_STATUS(grant_ram(d, grant, 0));
+        }
+    }
+    return {};
+}
+
 }  // namespace
+
+Status grant_remaining_ram(Dispatcher& monitor) {
+    mem::RangeSet rest = this_core().memory.take_all_but(kKernelReserve);
+    return grant_ram(monitor, rest, 0);
+}
 
 u32 core_count() { return g_core_count; }
 void set_core_count(u32 n) { g_core_count = n; }
 
-Status start_domain_from_module(const boot::BootInfo& info, const char* name) {
+Status start_domain_from_module(const boot::BootInfo& info, const char* name, Dispatcher** started) {
     const boot::Module* m = boot::find_module(info, name);
     if (m == nullptr) return Error::NotFound;
     elf::Image image;
@@ -69,7 +140,7 @@ Status start_domain_from_module(const boot::BootInfo& info, const char* name) {
     }
     PhysAddr frame = TRY(alloc_zeroed(nullptr));
     TRY_STATUS(pt.map(abi::kDispatcherFrameAddress, frame, {.write = true, .exec = false, .user = true}));
-    PhysAddr dpage = TRY(this_core().memory.alloc());
+    PhysAddr dpage = TRY(alloc_zeroed(nullptr));
     auto* d = new (paging::phys_to_virt(dpage)) Dispatcher{};
     str_copy(d->name, name, sizeof d->name);
     d->id = (this_core().number << 16) | ++this_core().domains_started;  // core-local ids
@@ -81,17 +152,21 @@ Status start_domain_from_module(const boot::BootInfo& info, const char* name) {
     d->shared().domain_id = d->id;
     d->shared().tsc_hz = tsc::hz();
     init_user_context(d->context, image.entry, abi::kUserStackTop, this_core().number, g_core_count);
+    TRY_STATUS(build_cspace(*d, dpage, str_eq(name, "monitor")));
     this_core().scheduler.add(d);
+    if (started != nullptr) *started = d;
     return {};
 }
 
 void start_core_domains(const boot::BootInfo& info) {
     auto start = [&](const char* name) {
-        Status st = start_domain_from_module(info, name);
+        Dispatcher* d = nullptr;
+        Status st = start_domain_from_module(info, name, &d);
         if (!st.ok()) console::log("%s: cannot start: %s", name, error_name(st.error()));
+        return d;
     };
     boot::CommandLine cmdline(boot::skip_image_path(info.cmdline));
-    start("monitor");
+    Dispatcher* monitor = start("monitor");
     if (cmdline.has("test")) {
         start("usertest");
         start("syscallfuzz");
@@ -99,6 +174,11 @@ void start_core_domains(const boot::BootInfo& info) {
     // run=NAME starts that boot module on core 0 as well (benchmarks, tools).
     char run[32];
     if (this_core().number == 0 && cmdline.get("run", run, sizeof run).ok()) start(run);
+    // What is left of this core's memory belongs to its monitor.
+    if (monitor != nullptr) {
+        Status st = grant_remaining_ram(*monitor);
+        if (!st.ok()) console::log("monitor: RAM grant incomplete: %s", error_name(st.error()));
+    }
 }
 
 void end_current_domain(int code, const TrapFrame* fault) {

@@ -11,7 +11,12 @@ namespace mk {
 
 // Loads the ELF image of boot module `name` into a new address space on this
 // core and makes it runnable. NotFound when there is no such module.
-Status start_domain_from_module(const boot::BootInfo& info, const char* name);
+struct Dispatcher;
+Status start_domain_from_module(const boot::BootInfo& info, const char* name, Dispatcher** started = nullptr);
+
+// Hands all but a small kernel reserve of this core's free memory to its
+// monitor, as RAM capabilities.
+Status grant_remaining_ram(Dispatcher& monitor);
 
 // Starts this core's domains: its monitor, and with `test` on the kernel
 // command line the in-guest test programs. Errors are reported, not fatal.

@@ -1,7 +1,9 @@
 // System-call dispatch (lib/abi/syscalls.hpp has the numbers and the register
 // convention). Each handler checks all of its arguments before acting, and
 // reports errors in RAX, so nothing a domain passes can take the kernel down.
+#include "abi/caps.hpp"
 #include "abi/syscalls.hpp"
+#include "capsys/core_caps.hpp"
 #include "console.hpp"
 #include "core.hpp"
 #include "dispatcher.hpp"
@@ -56,6 +58,7 @@ extern "C" void syscall_dispatch(TrapFrame* frame) {
             break;
         }
         case abi::kSysNull: set_result(f, Error::Ok); break;
+        case abi::kSysInvoke: capsys::sys_invoke(f); break;
         case abi::kSysCoreInfo:
             set_result(f, Error::Ok, this_core().number | (u64{core_count()} << 32));
             break;

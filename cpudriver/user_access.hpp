@@ -13,5 +13,7 @@ namespace mk {
 void enable_user_protection(bool& smep, bool& smap);
 
 Status copy_from_user(void* dst, u64 user_src, usize len);
+// The whole destination range must be mapped writable for the user.
+Status copy_to_user(u64 user_dst, const void* src, usize len);
 
 }  // namespace mk

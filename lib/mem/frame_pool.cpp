@@ -22,6 +22,16 @@ Result<PhysAddr> FramePool::alloc(usize pages) {
     return Error::NoMemory;
 }
 
+RangeSet FramePool::take_all_but(u64 keep) {
+    RangeSet kept;
+    keep = align_up(keep, kPageSize);
+    if (keep >= free_.total()) return RangeSet{};
+    (void)free_.take_low(keep, kept);
+    RangeSet taken = free_;
+    free_ = kept;
+    return taken;
+}
+
 Status FramePool::free_page(PhysAddr page) {
     if (page == 0 || !is_aligned(page, kPageSize)) return Error::InvalidArgument;
     *static_cast<PhysAddr*>(to_virtual_(page)) = free_list_;

@@ -26,6 +26,11 @@ public:
     // Returns one page to the pool.
     Status free_page(PhysAddr page);
 
+    // Moves all contiguous free memory except the lowest `keep` bytes out of
+    // the pool (to be handed over as RAM capabilities). Pages on the free
+    // list stay in the pool.
+    RangeSet take_all_but(u64 keep);
+
     u64 free_bytes() const { return free_.total() + free_list_pages_ * kPageSize; }
     const RangeSet& ranges() const { return free_; }
 

@@ -2,9 +2,12 @@
 // line word `test`). It checks the system-call interface and its error paths,
 // fault upcalls and resumption, and finally that a domain's fatal fault ends
 // only that domain: its last act is to touch kernel memory.
+#include "abi/caps.hpp"
 #include "abi/syscalls.hpp"
+#include "user/caps.hpp"
 #include "user/console.hpp"
 #include "user/syscall.hpp"
+#include "user/vm.hpp"
 
 using namespace mk;
 using namespace mk::user;
@@ -100,11 +103,113 @@ void test_fault_upcalls() {
     check(out == r12, "upcall: registers survive a fault and resume");
 }
 
+using abi::cap_address;
+constexpr u32 kRam = cap_address(abi::kRamCNode, 0);
+constexpr u32 kVSpace = cap_address(abi::kTaskCNode, abi::kTaskVSpace);
+u32 slot(u32 n) { return cap_address(abi::kSlotCNode, n); }
+
+CapType type_of(u32 cap) {
+    abi::CapIdentity id{};
+    return identify(cap, id) == Error::Ok ? static_cast<CapType>(id.type) : CapType::Null;
+}
+
+// Reads a word at va, or returns `fallback` if the read faults.
+u64 read_or(u64 va, u64 fallback) {
+    u64 value = fallback;
+    asm volatile("lea 1f(%%rip), %%rax\n mov %%rax, %1\n mov (%2), %0\n 1:"
+                 : "+r"(value), "=m"(g_resume_at) : "r"(va) : "rax", "memory");
+    return value;
+}
+
+void test_capabilities() {
+    install_handler();
+    abi::CapIdentity id{};
+    // The well-known capabilities of a domain started at boot.
+    check(type_of(cap_address(abi::kTaskCNode, abi::kTaskRootCNode)) == CapType::CNode, "caps: root CNode");
+    check(type_of(cap_address(abi::kTaskCNode, abi::kTaskDispatcher)) == CapType::Dispatcher, "caps: dispatcher");
+    check(type_of(kVSpace) == CapType::Pml4, "caps: vspace");
+    check(type_of(cap_address(abi::kTaskCNode, abi::kTaskFrame)) == CapType::Frame, "caps: dispatcher frame");
+    check(identify(cap_address(abi::kTaskCNode, abi::kTaskKernel), id) == Error::InvalidCap, "caps: no Kernel cap outside monitors");
+    check(identify(kRam, id) == Error::Ok && id.type == u64(CapType::Ram) && id.bytes == (4u << 20), "caps: 4 MiB of RAM");
+    check(identify(cap_address(300, 0), id) == Error::OutOfRange || identify(cap_address(300, 0), id) == Error::InvalidCap,
+          "caps: address beyond the root CNode");
+    check(identify(kRam, *reinterpret_cast<abi::CapIdentity*>(0x10000000)) == Error::InvalidArgument, "caps: identify into unmapped memory");
+    check(invoke(kRam, 999).error == Error::UnknownMethod, "caps: unknown method");
+
+    // Retype and its error paths; each failure changes nothing.
+    check(retype(kRam, CapType::Frame, 12, 4, 0, slot(0)) == Error::Ok, "retype: four frames");
+    check(type_of(slot(3)) == CapType::Frame, "retype: frames in their slots");
+    check(retype(kRam, CapType::Frame, 12, 1, 0x2000, slot(10)) == Error::Overlap, "retype: overlapping range refused");
+    check(type_of(slot(10)) == CapType::Null, "retype: a refused retype made nothing");
+    check(retype(kRam, CapType::Frame, 12, 1, 0x10000, slot(2)) == Error::SlotOccupied, "retype: occupied slot refused");
+    check(retype(kRam, CapType::Frame, 12, 1, 8u << 20, slot(10)) == Error::OutOfRange, "retype: beyond the RAM refused");
+    check(retype(kRam, CapType::Kernel, 12, 1, 0x10000, slot(10)) == Error::WrongType ||
+              retype(kRam, CapType::Kernel, 12, 1, 0x10000, slot(10)) == Error::InvalidArgument,
+          "retype: RAM cannot become a Kernel capability");
+    check(retype(kRam, CapType::Frame, 11, 1, 0x10000, slot(10)) == Error::InvalidArgument, "retype: frames are at least a page");
+    check(retype(slot(0), CapType::CNode, 12, 1, 0, slot(10)) == Error::WrongType ||
+              retype(slot(0), CapType::CNode, 12, 1, 0, slot(10)) == Error::InvalidArgument,
+          "retype: a Frame cannot become a CNode");
+
+    // Copy and mint: rights only shrink.
+    check(copy(slot(0), slot(4)) == Error::Ok && type_of(slot(4)) == CapType::Frame, "copy");
+    check(copy(slot(0), slot(4)) == Error::SlotOccupied, "copy: into an occupied slot refused");
+    check(mint(slot(0), slot(5), kRead) == Error::Ok && identify(slot(5), id) == Error::Ok && id.rights == kRead, "mint: read-only");
+    check(mint(slot(5), slot(6), kRead | kWrite) == Error::NoRights, "mint: rights cannot grow");
+
+    // Build our own page tables and map a frame at 512 GiB (Pml4 entry 1).
+    constexpr u64 kVa = 0x8000000000;
+    check(retype(kRam, CapType::Pdpt, 12, 1, 0x10000, slot(20)) == Error::Ok &&
+              retype(kRam, CapType::Pd, 12, 1, 0x11000, slot(21)) == Error::Ok &&
+              retype(kRam, CapType::Pt, 12, 1, 0x12000, slot(22)) == Error::Ok,
+          "retype: page tables");
+    check(map(kVSpace, 1, slot(20)) == Error::Ok && map(slot(20), 0, slot(21)) == Error::Ok &&
+              map(slot(21), 0, slot(22)) == Error::Ok,
+          "map: tables");
+    check(map(slot(22), 0, slot(0), abi::kMapWrite) == Error::Ok, "map: a writable frame");
+    check(read_or(kVa, 1) == 0, "map: a new frame reads as zero");
+    *reinterpret_cast<volatile u64*>(kVa) = 0xC0FFEE;
+    check(map(slot(22), 1, slot(5)) == Error::Ok, "map: the read-only copy at the next page");
+    check(read_or(kVa + 0x1000, 0) == 0xC0FFEE, "map: both pages show one frame");
+    check(map(slot(22), 2, slot(5), abi::kMapWrite) == Error::NoRights, "map: write needs the Write right");
+    check(map(slot(22), 2, slot(5), abi::kMapExecute) == Error::NoRights, "map: execute needs the Execute right");
+    check(map(slot(22), 2, slot(1), abi::kMapWrite | abi::kMapExecute) == Error::Unsupported, "map: never writable and executable");
+    check(map(slot(22), 0, slot(1)) == Error::SlotOccupied, "map: an occupied entry refused");
+    check(map(kVSpace, 300, slot(20)) == Error::OutOfRange, "map: the kernel half refused");
+    check(map(slot(21), 1, slot(1)) == Error::WrongType, "map: a frame is not a page table");
+    check(map(slot(22), 512, slot(1)) == Error::OutOfRange, "map: entry index checked");
+    check(unmap(slot(22), 1) == Error::Ok && read_or(kVa + 0x1000, 7) == 7, "unmap: the page faults again");
+    check(unmap(slot(22), 1) == Error::NotFound, "unmap: twice refused");
+
+    // Delete one copy: the object lives on in the other.
+    check(remove(slot(4)) == Error::Ok && type_of(slot(4)) == CapType::Null && type_of(slot(0)) == CapType::Frame,
+          "delete: one copy");
+    check(remove(slot(4)) == Error::InvalidCap, "delete: an empty slot refused");
+    // Revoking the RAM removes everything made from it, mappings included.
+    check(revoke(kRam) == Error::Ok, "revoke: RAM");
+    check(type_of(slot(0)) == CapType::Null && type_of(slot(5)) == CapType::Null && type_of(slot(22)) == CapType::Null,
+          "revoke: every descendant is gone");
+    check(read_or(kVa, 9) == 9, "revoke: the mapping is gone");
+    check(type_of(kRam) == CapType::Ram, "revoke: the RAM itself stays");
+
+    // User-level virtual memory on top: pages appear on first touch.
+    static SlotAllocator slots(abi::kSlotCNode2);
+    static AddressSpace space(kVSpace, kRam, 4u << 20, slots);
+    constexpr u64 kLazy = 0x10000000000;  // 1 TiB
+    serve_lazily(space, kLazy, 64 * 4096);
+    u64 sum = 0;
+    for (u64 i = 0; i < 16; ++i) *reinterpret_cast<volatile u64*>(kLazy + i * 4096) = i + 1;
+    for (u64 i = 0; i < 16; ++i) sum += *reinterpret_cast<volatile u64*>(kLazy + i * 4096);
+    check(sum == 16 * 17 / 2 && space.pages_made() == 16, "vm: lazy allocation on page faults");
+    install_handler();
+}
+
 }  // namespace
 
 extern "C" int domain_main(u32 core, u32 cores) {
     test_syscalls(core, cores);
     test_fault_upcalls();
+    test_capabilities();
     printf("USERTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
     // Isolation: with no handler, touching kernel memory ends this domain only.
     frame().fault_handler = 0;

@@ -1,0 +1,56 @@
+// One core's capability system: its capability table (the derivation tree of
+// every capability on this core) and its mapping records. Lives in the core's
+// own memory and is reached through its Core; no other core ever touches it.
+// The invocation handlers, one file per capability type, share these helpers.
+#pragma once
+
+#include "abi/caps.hpp"
+#include "caps/cspace.hpp"
+#include "capsys/mappings.hpp"
+#include "caps/table.hpp"
+#include "layout.h"
+
+namespace mk {
+struct Dispatcher;
+struct TrapFrame;
+}  // namespace mk
+
+namespace mk::capsys {
+
+struct CoreCaps {
+    CoreCaps() : table(DIRECT_MAP_BASE) {}
+    caps::CapTable table;
+    Mappings mappings;
+};
+
+// The arguments of one invocation, already taken from the registers.
+struct Invocation {
+    Dispatcher& caller;
+    caps::Cte& cap;  // the invoked capability (never empty)
+    u64 method;
+    u64 a[4];
+};
+
+struct InvokeResult {
+    Error error;
+    u64 value;
+};
+
+// An empty slot named by its capability address in the caller's CSpace.
+Result<caps::Cte*> empty_slot(CoreCaps& cc, Dispatcher& d, u64 address);
+// The L2 CNode holding the slot `address` names, and that slot's index.
+struct SlotRange {
+    caps::Cte* cnode;
+    u32 first;
+};
+Result<SlotRange> slot_range(CoreCaps& cc, Dispatcher& d, u64 address);
+
+// Per-type handlers (ram.cpp, vnode.cpp, io.cpp).
+InvokeResult invoke_ram(CoreCaps& cc, const Invocation& inv);
+InvokeResult invoke_vnode(CoreCaps& cc, const Invocation& inv);
+InvokeResult invoke_io(CoreCaps& cc, const Invocation& inv);
+
+// kSysInvoke.
+void sys_invoke(TrapFrame& frame);
+
+}  // namespace mk::capsys

@@ -1,0 +1,46 @@
+// RAM capabilities (and Frames, which may be cut into smaller Frames):
+// kRamRetype makes typed objects from untyped memory. The capability table
+// checks the range and the derivation tree; this file then prepares each new
+// object's memory: zeroed (never leak a previous owner's data), and a new
+// top-level page table gets the kernel half so it can become a CR3.
+#include "capsys/core_caps.hpp"
+#include "core.hpp"
+#include "dispatcher.hpp"
+#include "paging.hpp"
+
+namespace mk::capsys {
+namespace {
+
+void prepare_object(caps::CapType type, PhysAddr base, u64 size) {
+    if (type == caps::CapType::Ram) return;  // untyped memory is prepared when retyped again
+    __builtin_memset(paging::phys_to_virt(base), 0, size);
+    if (type == caps::CapType::Pml4) {
+        auto* pml4 = static_cast<u64*>(paging::phys_to_virt(base));
+        const auto* kernel = static_cast<const u64*>(paging::phys_to_virt(this_core().pml4));
+        for (int i = 256; i < 512; ++i) pml4[i] = kernel[i];
+    }
+}
+
+}  // namespace
+
+InvokeResult invoke_ram(CoreCaps& cc, const Invocation& inv) {
+    if (inv.method != abi::kRamRetype) return {Error::UnknownMethod, 0};
+    u64 type_bits = inv.a[0] & 0xFF, size_log2 = (inv.a[0] >> 8) & 0xFF;
+    if (type_bits >= caps::kCapTypeCount || size_log2 >= 48 || (inv.a[0] >> 16) != 0) return {Error::InvalidArgument, 0};
+    if (inv.a[1] == 0 || inv.a[1] > 256) return {Error::InvalidArgument, 0};
+    auto range = slot_range(cc, inv.caller, inv.a[3]);
+    if (!range.ok()) return {range.error(), 0};
+    caps::RetypeArgs args;
+    args.offset = inv.a[2];
+    args.type = static_cast<caps::CapType>(type_bits);
+    args.object_size = u64{1} << size_log2;
+    args.count = inv.a[1];
+    args.first_slot = range->first;
+    PhysAddr base = inv.cap.cap().base + args.offset;
+    Status s = cc.table.retype(inv.cap, args, *range->cnode);
+    if (!s.ok()) return {s.error(), 0};
+    for (u64 i = 0; i < args.count; ++i) prepare_object(args.type, base + i * args.object_size, args.object_size);
+    return {Error::Ok, args.count};
+}
+
+}  // namespace mk::capsys

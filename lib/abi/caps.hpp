@@ -1,0 +1,68 @@
+// Capability invocations: the methods a domain can call on the capabilities
+// in its capability space, and the well-known layout of that space as the CPU
+// driver builds it for the domains it starts at boot. Shared by the CPU
+// driver and the user-level runtime.
+//
+// kSysInvoke: RDI = capability address (L1 index << 8 | L2 index), RSI =
+// method, RDX, R10, R8, R9 = arguments a0..a3. A destination slot is named
+// by its capability address; the slot must be empty. Results as for every
+// system call: RAX = mk::Error, RDX = value. A failed call changes nothing.
+#pragma once
+
+#include "base/types.hpp"
+
+namespace mk::abi {
+
+inline constexpr u64 kSysInvoke = 7;
+
+enum CapMethod : u64 {
+    // Any capability.
+    kCapIdentify = 1,  // a0 = user pointer to a CapIdentity, filled in
+    kCapCopy = 2,      // a0 = destination slot
+    kCapMint = 3,      // a0 = destination slot, a1 = rights (a subset), a2 = badge (Endpoint)
+    kCapDelete = 4,
+    kCapRevoke = 5,    // deletes every other copy and every descendant
+    // RAM (and Frame into smaller Frames).
+    kRamRetype = 16,   // a0 = type | log2(object size) << 8, a1 = count, a2 = offset, a3 = first destination slot
+    // Page-table capabilities (Pml4, Pdpt, Pd, Pt).
+    kVNodeMap = 32,    // a0 = entry index, a1 = child (next-level table, or a Frame for a Pt), a2 = flags
+    kVNodeUnmap = 33,  // a0 = entry index
+    // I/O port ranges.
+    kIoIn = 48,        // a0 = port, a1 = width in bytes (1, 2, 4) -> value
+    kIoOut = 49,       // a0 = port, a1 = width, a2 = value
+};
+
+// Flags of kVNodeMap for a Frame in a Pt. Never both (W^X).
+inline constexpr u64 kMapWrite = 1;
+inline constexpr u64 kMapExecute = 2;
+
+// What kCapIdentify reports (types and rights as in lib/caps/capability.hpp).
+struct CapIdentity {
+    u64 type;
+    u64 rights;
+    u64 remote;
+    u64 base;
+    u64 bytes;
+    u64 word;  // Endpoint badge, CNode slot count, IRQ number, I/O ports
+};
+
+constexpr u32 cap_address(u32 l1, u32 l2) { return (l1 << 8) | l2; }
+
+// The capability space of a domain started at boot. L1 slots hold L2 CNodes
+// of 256 slots each.
+enum CSpaceL1 : u32 {
+    kTaskCNode = 0,   // the well-known capabilities below
+    kRamCNode = 1,    // RAM capabilities granted to the domain
+    kSlotCNode = 2,   // empty slots for the domain's own use
+    kSlotCNode2 = 3,  // more empty slots
+};
+enum TaskSlot : u32 {
+    kTaskRootCNode = 0,   // the root (L1) CNode itself
+    kTaskDispatcher = 1,  // this domain's dispatcher on this core
+    kTaskVSpace = 2,      // its top-level page table (Pml4)
+    kTaskFrame = 3,       // its dispatcher frame (Frame)
+    kTaskKernel = 4,      // the Kernel capability (monitors only)
+    kTaskIo = 5,          // all I/O ports (monitors only)
+};
+
+}  // namespace mk::abi

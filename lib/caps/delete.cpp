@@ -1,0 +1,157 @@
+// Delete and revoke, and the destruction of objects whose last capability
+// went away. Destroying an object that holds slots (a CNode, or slots the
+// Reclaimer names inside a dispatcher) deletes the capabilities in them,
+// which may destroy further such objects, to any depth. That cascade runs
+// iteratively: the slot that held the last capability of a dying object lies
+// in dead memory, so it is reused as the dying object's work record (see
+// "Destroying objects" in docs/capabilities.md). No recursion, no allocation.
+#include <new>
+
+#include "caps/table.hpp"
+#include "caps/tree.hpp"
+
+namespace mk::caps {
+
+namespace {
+
+// A work record for a dying object with slots, kept in a dead slot:
+//   cap_     the object's last capability (reserved8 = had-descendants flag)
+//   parent_  the record of the object whose slot held it (null for the first)
+//   next_    the next of its slots to empty
+//   prev_    one past its last slot
+struct Record {
+    static void make(Cte* at, const Capability& cap, bool had_descendants, Span<Cte> slots, Cte* up) {
+        new (at) Cte();
+        detail::Links::cap(*at) = cap;
+        detail::Links::cap(*at).reserved8 = had_descendants ? 1 : 0;
+        detail::Links::parent(*at) = up;
+        detail::Links::next(*at) = slots.begin();
+        detail::Links::prev(*at) = slots.end();
+    }
+};
+
+}  // namespace
+
+Span<Cte> CapTable::slots_inside(const Capability& cap, Reclaimer* r) const {
+    if (cap.type == CapType::CNode) return {slots_of(cap), cap.slots()};
+    if (r != nullptr) return r->embedded_slots(cap);
+    return {};
+}
+
+// Takes one capability out of the tree and empties its slot. A non-last copy
+// hands the object's children to the next copy if it was the group head; a
+// last copy leaves its children to its parent, in its place.
+// O(children + 1).
+void CapTable::remove(Cte* c, DeleteKind* kind, bool* had_descendants) {
+    *had_descendants = false;
+    if (detail::has_local_copy(*c)) {
+        // A head with a copy has that copy right after it.
+        if (detail::is_group_head(*c)) detail::move_children(c, c->next_);
+        detail::unlink(c);
+        *kind = DeleteKind::CopyRemains;
+    } else {
+        *had_descendants = c->first_child_ != nullptr || has_any(c->cap_.remote, Remote::Descendants);
+        detail::replace_by_children(c);
+        *kind = has_any(c->cap_.remote, Remote::Copies) ? DeleteKind::LastLocalCopy : DeleteKind::LastCopy;
+    }
+    c->cap_ = Capability{};
+}
+
+// Destroys an object whose last capability is gone: empties the slots inside
+// it (and inside every object that dies because of that), then reports each
+// dead object to the Reclaimer, innermost first. O(slots emptied + children
+// re-attached); it only loops, with one record per dying object kept in
+// that object's former slot.
+void CapTable::destroy(const Capability& cap, bool had_descendants, Reclaimer* r, u64* deleted, u64* gone) {
+    auto report = [&](Capability dead, bool had) {
+        dead.reserved8 = 0;
+        ++*gone;
+        if (r != nullptr) r->object_gone({dead, had});
+    };
+    Span<Cte> inner = slots_inside(cap, r);
+    if (inner.empty()) {
+        report(cap, had_descendants);
+        return;
+    }
+    Cte first;
+    Record::make(&first, cap, had_descendants, inner, nullptr);
+    Cte* cur = &first;
+    while (cur != nullptr) {
+        Cte* slot = cur->next_;
+        if (slot == cur->prev_) {
+            // Every slot of this object is empty: report it, resume the outer one.
+            report(cur->cap_, cur->cap_.reserved8 != 0);
+            Cte* up = cur->parent_;
+            new (cur) Cte();
+            cur = up;
+            continue;
+        }
+        cur->next_ = slot + 1;
+        if (slot->empty()) continue;
+        const Capability victim = slot->cap_;
+        DeleteKind kind;
+        bool had = false;
+        remove(slot, &kind, &had);
+        ++*deleted;
+        if (kind != DeleteKind::LastCopy) continue;
+        Span<Cte> more = slots_inside(victim, r);
+        if (more.empty()) {
+            report(victim, had);
+            continue;
+        }
+        // The emptied slot is in dead memory: it becomes the record.
+        Record::make(slot, victim, had, more, cur);
+        cur = slot;
+    }
+}
+
+void CapTable::delete_one(Cte* c, Reclaimer* r, u64* deleted, u64* gone) {
+    const Capability cap = c->cap_;
+    DeleteKind kind;
+    bool had = false;
+    remove(c, &kind, &had);
+    ++*deleted;
+    if (kind == DeleteKind::LastCopy) destroy(cap, had, r, deleted, gone);
+}
+
+Result<DeleteOutcome> CapTable::delete_cap(Cte& slot, Reclaimer* r) {
+    if (slot.empty()) return Error::InvalidCap;
+    DeleteOutcome out;
+    out.cap = slot.cap_;
+    remove(&slot, &out.kind, &out.had_descendants);
+    out.caps_deleted = 1;
+    if (out.kind == DeleteKind::LastCopy)
+        destroy(out.cap, out.had_descendants, r, &out.caps_deleted, &out.objects_gone);
+    return out;
+}
+
+// Revoke: first make `slot` the head of its copy group (O(copies + children)),
+// then delete the copies after it (O(1) each: they hold no children), then
+// delete descendants leaf first, each found by descending from the slot
+// (O(depth) each; depth is bounded, see docs). Descendants are found afresh
+// after every deletion because destroying an object may delete capabilities
+// anywhere, even `slot` itself.
+Result<RevokeOutcome> CapTable::revoke(Cte& slot, Reclaimer* r) {
+    if (slot.empty()) return Error::InvalidCap;
+    RevokeOutcome out;
+    const Capability me = slot.cap_;
+    out.needs_agreement = has_any(me.remote, Remote::Copies | Remote::Descendants);
+
+    Cte* head = detail::group_head(&slot);
+    if (head != &slot) {
+        detail::unlink(&slot);
+        detail::link_before(head, &slot);
+        detail::move_children(head, &slot);
+    }
+    while (detail::is_copy_of(slot.next_, me)) delete_one(slot.next_, r, &out.caps_deleted, &out.objects_gone);
+
+    while (slot.cap_ == me && slot.first_child_ != nullptr) {
+        Cte* leaf = slot.first_child_;
+        while (leaf->first_child_ != nullptr) leaf = leaf->first_child_;
+        delete_one(leaf, r, &out.caps_deleted, &out.objects_gone);
+    }
+    out.revoker_deleted = !(slot.cap_ == me);
+    return out;
+}
+
+}  // namespace mk::caps

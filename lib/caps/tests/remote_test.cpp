@@ -1,0 +1,104 @@
+// Remote-relation flags: how they are set, inherited and reported, and when
+// they make a local answer not final.
+#include "support.hpp"
+
+using namespace caps_test;
+
+namespace {
+
+constexpr u64 kPage = 4096;
+
+}  // namespace
+
+TEST_CASE("set_remote marks every local copy and copies inherit the flags", "[caps]") {
+    World w;
+    REQUIRE(w.table.copy(w.s(0), w.s(1)).ok());
+    REQUIRE(w.table.copy(w.s(1), w.s(2)).ok());
+    REQUIRE(w.table.set_remote(w.s(1), Remote::Copies | Remote::Ancestors).ok());
+    for (u64 i = 0; i < 3; ++i) CHECK(w.s(i).cap().remote == (Remote::Copies | Remote::Ancestors));
+    REQUIRE(w.table.mint(w.s(2), w.s(3), Rights::Read, 0).ok());
+    CHECK(w.s(3).cap().remote == (Remote::Copies | Remote::Ancestors));
+    REQUIRE(w.table.set_remote(w.s(3), Remote::None).ok());
+    for (u64 i = 0; i < 4; ++i) CHECK(w.s(i).cap().remote == Remote::None);
+    CHECK(w.check().ok());
+}
+
+TEST_CASE("set_remote errors change nothing", "[caps]") {
+    World w;
+    REQUIRE(w.retype_at(0, CapType::CNode, 4 * kCteBytes, 1, 10).ok());
+    REQUIRE(w.retype_at(0, CapType::Dispatcher, kDispatcherBytes, 1, 11, kPage).ok());
+    REQUIRE(w.retype_at(0, CapType::Endpoint, kEndpointBytes, 1, 12, 2 * kPage).ok());
+    REQUIRE(w.table.create_root(w.s(13), Capability::kernel()).ok());
+    expect_unchanged_failure(w, Error::InvalidCap, [&] { return err(w.table.set_remote(w.s(20), Remote::Copies)); });
+    for (u64 i = 10; i <= 13; ++i) {
+        expect_unchanged_failure(w, Error::WrongType, [&] { return err(w.table.set_remote(w.s(i), Remote::Copies)); });
+        CHECK(w.table.set_remote(w.s(i), Remote::Ancestors).ok());
+    }
+    expect_unchanged_failure(w, Error::InvalidArgument, [&] { return err(w.table.set_remote(w.s(0), Remote(9))); });
+    // Page tables may be shared by a domain spanning cores.
+    REQUIRE(w.retype_at(0, CapType::Pml4, kPage, 1, 14, 3 * kPage).ok());
+    CHECK(w.table.set_remote(w.s(14), Remote::Copies).ok());
+    w.watch(w.s(10).cap());
+    CHECK(w.check().ok());
+}
+
+TEST_CASE("Deleting the last local copy of an object with remote copies is not final", "[caps]") {
+    World w;
+    REQUIRE(w.retype_at(0, CapType::Frame, kPage, 1, 10).ok());
+    REQUIRE(w.table.copy(w.s(10), w.s(11)).ok());
+    REQUIRE(w.table.set_remote(w.s(10), Remote::Copies).ok());
+    Recorder r;
+    auto first = w.table.delete_cap(w.s(10), &r);
+    REQUIRE(first.ok());
+    CHECK(first->kind == DeleteKind::CopyRemains);
+    CHECK_FALSE(first->needs_agreement());
+    auto last = w.table.delete_cap(w.s(11), &r);
+    REQUIRE(last.ok());
+    CHECK(last->kind == DeleteKind::LastLocalCopy);
+    CHECK(last->needs_agreement());
+    CHECK(last->objects_gone == 0);
+    CHECK(r.gone.empty());
+    CHECK(std::string(delete_kind_name(last->kind)) == "LastLocalCopy");
+    CHECK(w.check().ok());
+}
+
+TEST_CASE("Deleting an object with remote descendants needs agreement", "[caps]") {
+    World w;
+    REQUIRE(w.retype_at(0, CapType::Ram, 16 * kPage, 1, 10).ok());
+    REQUIRE(w.table.set_remote(w.s(10), Remote::Descendants).ok());
+    Recorder r;
+    auto out = w.table.delete_cap(w.s(10), &r);
+    REQUIRE(out.ok());
+    CHECK(out->kind == DeleteKind::LastCopy);
+    CHECK(out->had_descendants);  // they are remote, but they exist
+    CHECK(out->needs_agreement());
+    REQUIRE(r.gone.size() == 1);
+    CHECK(r.gone[0].had_descendants);
+
+    REQUIRE(w.retype_at(0, CapType::Ram, 16 * kPage, 1, 11).ok());
+    REQUIRE(w.table.set_remote(w.s(11), Remote::Ancestors).ok());
+    auto plain = w.table.delete_cap(w.s(11), &r);
+    REQUIRE(plain.ok());
+    CHECK_FALSE(plain->needs_agreement());
+    CHECK_FALSE(plain->had_descendants);
+}
+
+TEST_CASE("Revoke of an object with remote relations does the local part and says so", "[caps]") {
+    World w;
+    REQUIRE(w.retype_at(0, CapType::Frame, kPage, 4, 10).ok());
+    REQUIRE(w.table.copy(w.s(0), w.s(1)).ok());
+    for (Remote flags : {Remote::Copies, Remote::Descendants, Remote::Copies | Remote::Descendants}) {
+        REQUIRE(w.table.set_remote(w.s(0), flags).ok());
+        auto out = w.table.revoke(w.s(0));
+        REQUIRE(out.ok());
+        CHECK(out->needs_agreement);
+        CHECK(w.s(0).cap().remote == flags);  // cleared by the monitor once the others agree
+        REQUIRE(w.retype_at(0, CapType::Frame, kPage, 1, 10, 0, true).ok());
+    }
+    REQUIRE(w.table.set_remote(w.s(0), Remote::Ancestors).ok());
+    auto out = w.table.revoke(w.s(0));
+    REQUIRE(out.ok());
+    CHECK_FALSE(out->needs_agreement);
+    CHECK(out->caps_deleted == 1);
+    CHECK(w.check().ok());
+}

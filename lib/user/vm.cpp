@@ -1,0 +1,86 @@
+// See vm.hpp.
+#include "user/vm.hpp"
+
+#include "abi/syscalls.hpp"
+#include "user/caps.hpp"
+#include "user/console.hpp"
+
+namespace mk::user {
+
+Result<u32> SlotAllocator::next() {
+    if (used_ >= 256) return Error::Full;
+    return abi::cap_address(l1_, used_++);
+}
+
+Result<u32> AddressSpace::make(u32 type, u32 size_log2) {
+    u64 bytes = u64{1} << size_log2;
+    if (ram_used_ + bytes > ram_bytes_) return Error::NoMemory;
+    u32 slot = TRY(slots_.next());
+    Error e = retype(ram_, static_cast<CapType>(type), size_log2, 1, ram_used_, slot);
+    if (e != Error::Ok) return e;
+    ram_used_ += bytes;
+    return slot;
+}
+
+Result<u32> AddressSpace::table_for(u64 va, int level) {
+    // level 3: the Pdpt reached from Pml4 entry; 2: the Pd; 1: the Pt.
+    u32 parent = vspace_;
+    for (int l = 3; l >= level; --l) {
+        u64 span = u64{1} << (12 + 9 * l);  // what one table at this level covers
+        u64 base = va & ~(span - 1);
+        u32 found = 0;
+        for (usize i = 0; i < table_count_; ++i) {
+            if (tables_[i].level == l && tables_[i].base == base) found = tables_[i].cap;
+        }
+        if (found == 0) {
+            if (table_count_ == sizeof tables_ / sizeof tables_[0]) return Error::Full;
+            u32 type = static_cast<u32>(l == 3 ? CapType::Pdpt : l == 2 ? CapType::Pd : CapType::Pt);
+            found = TRY(make(type, 12));
+            u64 index = (va >> (12 + 9 * l)) & 0x1FF;  // its entry in the parent table
+            Error e = map(parent, index, found);
+            if (e != Error::Ok) return e;
+            tables_[table_count_++] = {l, base, found};
+        }
+        parent = found;
+    }
+    return parent;
+}
+
+Status AddressSpace::map_new_page(u64 va) {
+    u32 pt = TRY(table_for(va, 1));
+    u32 frame = TRY(make(static_cast<u32>(CapType::Frame), 12));
+    Error e = map(pt, (va >> 12) & 0x1FF, frame, abi::kMapWrite);
+    if (e != Error::Ok) return e;
+    ++pages_made_;
+    return {};
+}
+
+namespace {
+
+AddressSpace* g_space;
+u64 g_lazy_base, g_lazy_end;
+alignas(16) u8 g_fault_stack[16384];
+
+abi::DispatcherFrame& frame() { return *reinterpret_cast<abi::DispatcherFrame*>(abi::kDispatcherFrameAddress); }
+
+extern "C" [[noreturn]] void lazy_fault_handler(u64 vector, u64 address, u64) {
+    if (vector == 14 && address >= g_lazy_base && address < g_lazy_end) {
+        Status s = g_space->map_new_page(address & ~u64{0xFFF});
+        if (s.ok()) syscall(abi::kSysResume);
+        printf("vm: cannot back %lx: %s", address, error_name(s.error()));
+    }
+    // Not ours to fix: end the domain with the fault as its status.
+    exit(static_cast<int>(0x100 + vector));
+}
+
+}  // namespace
+
+void serve_lazily(AddressSpace& space, u64 base, u64 bytes) {
+    g_space = &space;
+    g_lazy_base = base;
+    g_lazy_end = base + bytes;
+    frame().fault_stack_top = reinterpret_cast<u64>(g_fault_stack + sizeof g_fault_stack);
+    frame().fault_handler = reinterpret_cast<u64>(&lazy_fault_handler);
+}
+
+}  // namespace mk::user
