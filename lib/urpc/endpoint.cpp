@@ -53,7 +53,6 @@ void Endpoint::write_ack_line() {
     // Release: our reads of every consumed payload happen before the sender
     // can learn (with acquire) that it may overwrite those slots.
     store_release(&tx_->ack.control, control::ack_only(received_, waiting_));
-    if (reported_ != received_) news_for_peer_ = true;
     reported_ = received_;
 }
 
@@ -67,8 +66,10 @@ void Endpoint::set_waiting(bool waiting) {
 }
 
 bool Endpoint::peer_needs_wakeup() {
-    if (!news_for_peer_) return false;
-    news_for_peer_ = false;
+    // News: a message, or a consumed count we had not reported before.
+    if (sent_ == checked_sent_ && reported_ == checked_reported_) return false;
+    checked_sent_ = sent_;
+    checked_reported_ = reported_;
     // What we just published must be visible before we read the peer's flag.
     full_fence();
     const u64 a = load_acquire(&rx_->ack.control);

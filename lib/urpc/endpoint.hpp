@@ -108,7 +108,9 @@ private:
     u32 rx_slot_ = 0;
     u8 rx_lap_ = 1;
     bool waiting_ = false;
-    bool news_for_peer_ = false;  // published since the last peer_needs_wakeup()
+    // What peer_needs_wakeup() last saw: anything newer is news for the peer.
+    u64 checked_sent_ = 0;
+    u64 checked_reported_ = 0;
 };
 
 // The fast paths are inline so that a message costs no call; the slow
@@ -120,8 +122,9 @@ private:
 // either this lap's message or the previous lap's (already consumed) one; on
 // the very first lap, an unwritten zero. Anything else is corruption.
 inline Endpoint::SlotState Endpoint::classify(u64 c, u8 lap, bool first_lap) {
+    // The common case in one comparison: kind and lap are the top 16 bits.
+    if ((c >> control::kAckBits) == ((u64{control::kData} << 8) | lap)) return SlotState::Fresh;
     if (control::kind(c) == control::kData) {
-        if (control::tag(c) == lap) return SlotState::Fresh;
         if (!first_lap && control::tag(c) == static_cast<u8>(lap - 1)) return SlotState::Empty;
         return SlotState::Bad;
     }
@@ -162,7 +165,6 @@ inline Status Endpoint::try_send(const Payload& msg) {
     reported_ = received;
     ++sent_;
     advance(tx_slot_, tx_lap_);
-    news_for_peer_ = true;
     return {};
 }
 

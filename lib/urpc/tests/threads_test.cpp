@@ -35,16 +35,20 @@ u64 checksum(const Payload& p) {
 }
 
 // Sends n messages and receives n, interleaved, without ever blocking, so
-// two of these on one channel cannot deadlock.
+// two of these on one channel cannot deadlock. On a loaded machine the peer
+// thread may be descheduled: after a run of fruitless polls, yield the CPU.
 void exchange(Endpoint& ep, u64 n, Report& out, Clock::time_point deadline) {
     u64 polls = 0;
+    u64 idle = 0;
     while (out.sent < n || out.received < n) {
+        bool progress = false;
         if (out.sent < n) {
             const Payload msg = payload_for(out.sent);
             Status s = ep.try_send(msg);
             if (s.ok()) {
                 out.sent_sum += checksum(msg);
                 ++out.sent;
+                progress = true;
             } else if (s.error() != Error::Full) {
                 ++out.errors;
                 return;
@@ -55,9 +59,15 @@ void exchange(Endpoint& ep, u64 n, Report& out, Clock::time_point deadline) {
             if (!payload_matches(*r, out.received)) ++out.mismatches;
             out.received_sum += checksum(*r);
             ++out.received;
+            progress = true;
         } else if (r.error() != Error::Empty) {
             ++out.errors;
             return;
+        }
+        idle = progress ? 0 : idle + 1;
+        if (idle > 64) {
+            std::this_thread::yield();
+            idle = 0;
         }
         if ((++polls & 0xffff) == 0 && Clock::now() > deadline) {
             out.timed_out = true;
