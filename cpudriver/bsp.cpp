@@ -4,12 +4,13 @@
 //   2. TSC calibration against the PIT, cores from the ACPI MADT
 //   3. free memory cut into one share per core
 //   4. the BSP becomes CPU driver 0 (its own Core, tables, page table, timer)
-//   5. every other core is started and answers through its boot mailbox
+//   5. every other core is started and answers on its URPC link (idl/boot.capnp)
 //   6. the boot report, then what the command line asks for
 //
 // docs/boot.md walks through the same steps with the reasons behind them.
 #include "base/format.hpp"
 #include "base/string.hpp"
+#include <new>
 #include "boot/acpi.hpp"
 #include "boot/boot_info.hpp"
 #include "boot/cmdline.hpp"
@@ -33,17 +34,20 @@ extern "C" const mk::u8 bsp_stack_top[];
 extern "C" const mk::u8 __bss_end_phys[];
 
 namespace mk {
+
 namespace {
 
 // Written by the BSP before any other core starts; read-only afterwards.
 boot::BootInfo g_boot_info;
 // The BSP's own bookkeeping; no other core touches it.
 boot::MadtInfo g_madt;
-BspPeers g_peers;
+BspPeers g_peers;  // core 0 only
+
+bool core_ready(u32 n) { return n != 0 && g_peers.link[n] != nullptr && g_peers.link[n]->ready; }
 mem::RangeSet g_shares[smp::kMaxCores];
 
 constexpr const char* kKnownWords[] = {"shutdown",   "demo",       "idle", "test",  "test-fault",
-                                      "fault-core", "no-monitor", "run",  "icount"};
+                                      "fault-core", "no-monitor", "run",  "icount", "pairs", "bench-urpc"};
 
 [[noreturn]] void fail(const char* what, Error e) {
     console::log("%s: %s", what, error_name(e));
@@ -65,7 +69,7 @@ void check_command_line(const char* text) {
         for (const char* k : kKnownWords) known = known || str_eq(word, k);
         if (!known) {
             console::log("error: unknown kernel command-line word '%s' (known: shutdown demo idle "
-                         "no-monitor test run=MODULE icount test-fault=ud|pf|gp|de|panic fault-core=N)", word);
+                         "no-monitor test run=MODULE icount pairs bench-urpc test-fault=ud|pf|gp|de|panic fault-core=N)", word);
             console::log("FAILED: bad command line");
             power::exit(power::Status::Failure);
         }
@@ -117,9 +121,9 @@ void discover_cores() {
 // Orders the cores so that the BSP is number 0 and the rest follow MADT order.
 void number_cores(u32 bsp_apic_id) {
     g_peers.count = 0;
-    g_peers.core[g_peers.count++].apic_id = bsp_apic_id;
+    g_peers.apic[g_peers.count++] = bsp_apic_id;
     for (usize i = 0; i < g_madt.cpu_count && g_peers.count < smp::kMaxCores; ++i) {
-        if (g_madt.cpus[i].apic_id != bsp_apic_id) g_peers.core[g_peers.count++].apic_id = g_madt.cpus[i].apic_id;
+        if (g_madt.cpus[i].apic_id != bsp_apic_id) g_peers.apic[g_peers.count++] = g_madt.cpus[i].apic_id;
     }
 }
 
@@ -130,7 +134,7 @@ void print_boot_report(u64 ready_tsc, usize ready) {
     LineBuffer line(buf, sizeof buf);
     line.append("%zu of %zu cores ready:", ready, g_peers.count);
     for (u32 n = 0; n < g_peers.count; ++n) {
-        line.append(" c%u(apic %u%s)", n, g_peers.core[n].apic_id, n == 0 ? ", BSP" : g_peers.core[n].ready ? "" : ", NOT READY");
+        line.append(" c%u(apic %u%s)", n, g_peers.apic[n], n == 0 ? ", BSP" : core_ready(n) ? "" : ", NOT READY");
     }
     console::log("%s", line.c_str());
 }
@@ -159,10 +163,10 @@ void print_motd() {
 [[noreturn]] void stop_all_cores_and_exit() {
     usize stopped = 1;
     for (u32 n = 1; n < g_peers.count; ++n) {
-        if (!g_peers.core[n].ready) continue;
-        boot::Mail reply{};
-        if (send_to_core(g_peers, n, {boot::kMailStop, {}}, 1000000) &&
-            receive_from_core(g_peers, n, reply, 2000000) && reply.kind == boot::kMailStopped) {
+        if (!core_ready(n)) continue;
+        CoreLink& l = *g_peers.link[n];
+        if (l.control.stop().ok()) wake_if_sleeping(l.ep, l.apic);
+        if (wait_for_core(n, [](CoreLink& c) { return c.stopped; }, 2000000)) {
             ++stopped;
         } else {
             console::log("shutdown: core %u did not confirm it stopped", n);
@@ -188,9 +192,8 @@ void bsp_idle_hook() {
     if (finished || this_core().scheduler.live() != 0) return;
     finished = true;
     for (u32 n = 1; n < g_peers.count; ++n) {
-        if (!g_peers.core[n].ready) continue;
-        boot::Mail m{};
-        if (!receive_from_core(g_peers, n, m, 10000000) || m.kind != boot::kMailDomainsEnded) {
+        if (!core_ready(n)) continue;
+        if (!wait_for_core(n, [](CoreLink& c) { return c.domains_ended; }, 10000000)) {
             console::log("core %u did not report that its domains ended", n);
         }
     }
@@ -199,10 +202,12 @@ void bsp_idle_hook() {
 }
 
 // Every core loads its own monitor: the others on request through their
-// mailboxes, core 0 itself; then core 0 runs its scheduler.
+// links (CoreControl.startDomains), core 0 itself; then core 0 runs its scheduler.
 [[noreturn]] void start_monitors(Core& core) {
     for (u32 n = 1; n < g_peers.count; ++n) {
-        if (g_peers.core[n].ready) send_to_core(g_peers, n, {boot::kMailStartDomains, {}}, 1000000);
+        if (!core_ready(n)) continue;
+        Status s = call_core(n, [](auto& c) { return c.start_domains(); });
+        if (!s.ok()) console::log("core %u did not start its domains: %s", n, error_name(s.error()));
     }
     start_core_domains(g_boot_info);
     auto idle_stack = core.memory.alloc(2);
@@ -216,17 +221,20 @@ void run_test_fault(const boot::CommandLine& cmdline) {
     auto fault = parse_test_fault(kind);
     if (!fault.ok()) fail("error: test-fault must be one of ud pf gp de panic", fault.error());
     auto target = cmdline.get_u64("fault-core", 0);
-    if (!target.ok() || *target >= g_peers.count || (*target != 0 && !g_peers.core[*target].ready)) {
+    if (!target.ok() || *target >= g_peers.count || (*target != 0 && !core_ready(static_cast<u32>(*target)))) {
         fail("error: fault-core must name a ready core", Error::OutOfRange);
     }
     console::log("test-fault: raising '%s' on core %lu", kind, *target);
     if (*target == 0) trigger_test_fault(*fault);
-    send_to_core(g_peers, static_cast<u32>(*target), {boot::kMailTestFault, {static_cast<u64>(*fault)}}, 1000000);
-    tsc::spin_us(5000000);  // the target's fault report ends the run long before this
+    CoreLink& l = *g_peers.link[*target];
+    if (l.control.test_fault(static_cast<u64>(*fault)).ok()) wake_if_sleeping(l.ep, l.apic);
+    wait_for_core(static_cast<u32>(*target), [](CoreLink&) { return false; }, 5000000);  // its fault report ends the run first
     panic("the target core did not report its deliberate fault");
 }
 
 }  // namespace
+
+BspPeers& bsp_peers() { return g_peers; }
 
 extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     console::init();
@@ -273,7 +281,7 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     auto nmi_stack = bsp_pool.alloc();
     if (!df_stack.ok() || !nmi_stack.ok()) fail("memory: no stacks for core 0", Error::NoMemory);
     CoreSetup setup{0,
-                    g_peers.core[0].apic_id,
+                    g_peers.apic[0],
                     reinterpret_cast<u64>(bsp_stack),
                     reinterpret_cast<u64>(bsp_stack_top),
                     reinterpret_cast<u64>(paging::phys_to_virt(*df_stack)) + kPageSize,
@@ -281,36 +289,32 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
                     timer_count};
     Core& core = setup_core(setup, bsp_pool.ranges());
     x86::sti();
-    g_peers.core[0].alive = g_peers.core[0].ready = true;
 
     // Every other core, one at a time through the single trampoline page.
     for (u32 n = 1; n < g_peers.count; ++n) {
         auto frame = core.memory.alloc();
-        if (!frame.ok()) fail("memory: no mailbox frame for core", frame.error());
-        auto* mailbox = static_cast<boot::MailboxFrame*>(paging::phys_to_virt(*frame));
-        __builtin_memset(mailbox, 0, kPageSize);
-        g_peers.core[n].mailbox = boot::MailboxEnd::bsp_side(mailbox);
-        auto started = smp::start_core(n, g_peers.core[n].apic_id, g_shares[n], mailbox, g_peers.core[n].mailbox,
-                                       timer_count, &g_boot_info);
-        g_peers.core[n].alive = started.alive;
+        auto state = core.memory.alloc(align_up(sizeof(CoreLink), kPageSize) / kPageSize);
+        if (!frame.ok() || !state.ok()) fail("memory: no link for another core", Error::NoMemory);
+        auto* link = static_cast<urpc::Frame*>(paging::phys_to_virt(*frame));
+        link->reset();
+        g_peers.link[n] = new (paging::phys_to_virt(*state)) CoreLink(*link, g_peers.apic[n]);
+        smp::start_core(n, g_peers.apic[n], g_shares[n], link, timer_count, &g_boot_info);
     }
     usize ready = 1;
     for (u32 n = 1; n < g_peers.count; ++n) {
-        boot::Mail m{};
-        if (!g_peers.core[n].alive) continue;
-        if (receive_from_core(g_peers, n, m, 5000000) && m.kind == boot::kMailReady) {
-            g_peers.core[n].ready = true;
-            ++ready;
-        } else {
-            console::log("core %u started but did not report ready", n);
-        }
+        if (!g_peers.link[n]->alive) continue;
+        if (wait_for_core(n, [](CoreLink& l) { return l.ready; }, 5000000)) ++ready;
+        else console::log("core %u started but did not report ready", n);
     }
     print_boot_report(x86::rdtsc(), ready);
 
     run_test_fault(cmdline);
+    if (cmdline.has("pairs") || cmdline.has("bench-urpc")) connect_all_pairs();
+    if (cmdline.has("pairs") && !run_all_pairs_exchange(5000)) fail("pairs: the all-pairs exchange failed", Error::BadMessage);
+    if (cmdline.has("bench-urpc")) run_urpc_benchmark(500);
     if (cmdline.has("demo")) {
         print_motd();
-        run_demo(g_peers);
+        run_demo();
     }
     g_finish_with_shutdown = cmdline.has("shutdown") || (cmdline.has("demo") && !cmdline.has("idle"));
     if (boot::find_module(g_boot_info, "monitor") != nullptr && !cmdline.has("no-monitor")) start_monitors(core);

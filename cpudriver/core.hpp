@@ -30,9 +30,9 @@ struct Core {
     PhysAddr pml4;          // this core's own top-level page table
     volatile u64 timer_ticks;
     u32 domains_started;
-    void (*poll_mail)();  // kernel-level messages for this core, polled on ticks and when idle
-    ApState* ap_state;
-    capsys::CoreCaps* caps;  // this core's capability table and mapping records  // an application processor's mailbox state (ap.cpp)
+    void (*poll_mail)();  // this core's kernel channels, polled on timer ticks while domains run
+    ApState* ap_state;       // an application processor's end of its link to the BSP (ap.hpp)
+    capsys::CoreCaps* caps;  // this core's capability table and mapping records
     Scheduler scheduler;  // this core's dispatchers
     DescriptorTables tables;
 };

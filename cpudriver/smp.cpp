@@ -4,6 +4,8 @@
 #include <new>
 
 #include "base/string.hpp"
+#include "ap.hpp"
+#include "bsp.hpp"
 #include "console.hpp"
 #include "lapic.hpp"
 #include "layout.h"
@@ -33,20 +35,14 @@ u64 stack_top_of(PhysAddr base, usize pages) {
     return reinterpret_cast<u64>(paging::phys_to_virt(base)) + pages * kPageSize;
 }
 
-bool wait_alive(boot::MailboxEnd& end, u64 timeout_us) {
-    u64 deadline = x86::rdtsc() + tsc::us_to_cycles(timeout_us);
-    while (x86::rdtsc() < deadline) {
-        boot::Mail m{};
-        if (end.try_recv(m)) return m.kind == boot::kMailAlive;
-        cpu_relax();
-    }
-    return false;
+bool wait_alive(u32 number, u64 timeout_us) {
+    return wait_for_core(number, [](CoreLink& l) { return l.alive; }, timeout_us);
 }
 
 }  // namespace
 
-StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot::MailboxFrame* mailbox,
-                       boot::MailboxEnd& bsp_end, u32 timer_count, const boot::BootInfo* boot_info) {
+StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, urpc::Frame* link, u32 timer_count,
+                       const boot::BootInfo* boot_info) {
     // Carve the AP's parameter page and stacks from its own share; what
     // remains becomes its frame pool.
     mem::FramePool pool(share, paging::phys_to_virt);
@@ -54,7 +50,8 @@ StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot
     auto stack = pool.alloc(kKernelStackPages);
     auto df_stack = pool.alloc();
     auto nmi_stack = pool.alloc();
-    if (!params_page.ok() || !stack.ok() || !df_stack.ok() || !nmi_stack.ok()) {
+    auto link_state = pool.alloc(kApStatePages);
+    if (!params_page.ok() || !stack.ok() || !df_stack.ok() || !nmi_stack.ok() || !link_state.ok()) {
         console::log("core %u: its memory share is too small to start it", number);
         return {false, 0};
     }
@@ -66,7 +63,9 @@ StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot
     params->double_fault_stack_top = stack_top_of(*df_stack, 1);
     params->nmi_stack_top = stack_top_of(*nmi_stack, 1);
     params->timer_count = timer_count;
-    params->mailbox = mailbox;
+    params->link = link;
+    params->link_state = paging::phys_to_virt(*link_state);
+    params->bsp_apic = bsp_peers().apic[0];
     params->boot_info = boot_info;
     params->memory = pool.ranges();
 
@@ -95,9 +94,9 @@ StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot
             console::log("core %u: STARTUP IPI to APIC %u not accepted", number, apic_id);
             return {false, 0};
         }
-        if (wait_alive(bsp_end, attempt == 0 ? 2000 : 2000000)) return {true, x86::rdtsc() - t0};
+        if (wait_alive(number, attempt == 0 ? 2000 : 2000000)) return {true, x86::rdtsc() - t0};
     }
-    console::log("core %u: APIC %u did not answer its mailbox after INIT-SIPI-SIPI", number, apic_id);
+    console::log("core %u: APIC %u did not report in after INIT-SIPI-SIPI", number, apic_id);
     return {false, 0};
 }
 

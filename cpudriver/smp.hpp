@@ -1,12 +1,13 @@
 // Starting the other cores. The BSP prepares each application processor's
 // parameters in that core's own memory, wakes it with INIT-SIPI-SIPI through
 // the trampoline, and learns that it runs only from a message in their boot
-// mailbox. After that the two share nothing but that mailbox frame.
+// channel (a URPC frame carrying idl/boot.capnp's interfaces). After that the
+// two share nothing but that frame.
 #pragma once
 
 #include "boot/boot_info.hpp"
-#include "boot/mailbox.hpp"
 #include "mem/range_set.hpp"
+#include "urpc/frame.hpp"
 
 namespace mk::smp {
 
@@ -22,7 +23,9 @@ struct ApBootParams {
     u64 double_fault_stack_top;
     u64 nmi_stack_top;
     u32 timer_count;
-    boot::MailboxFrame* mailbox;
+    urpc::Frame* link;                // the channel to the BSP, reset by the BSP
+    void* link_state;                 // pages of this core's share for its end of the link
+    u32 bsp_apic;
     const boot::BootInfo* boot_info;  // read-only after boot
     mem::RangeSet memory;  // the rest of this core's share, now its own
 };
@@ -32,10 +35,10 @@ struct StartResult {
     u64 alive_cycles;  // from INIT to its first message
 };
 
-// Starts core `number` with APIC id `apic_id` on `share`. Blocks until the
-// core's first mailbox message (or a timeout), so the trampoline page can be
-// reused for the next core.
-StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, boot::MailboxFrame* mailbox,
-                       boot::MailboxEnd& bsp_end, u32 timer_count, const boot::BootInfo* boot_info);
+// Starts core `number` with APIC id `apic_id` on `share`, with `link` (a
+// reset frame) as its channel to the BSP. Blocks until the core's Boot.coreAlive
+// arrives (or a timeout), so the trampoline page can be reused for the next core.
+StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, urpc::Frame* link, u32 timer_count,
+                       const boot::BootInfo* boot_info);
 
 }  // namespace mk::smp

@@ -1,6 +1,8 @@
-# The boot-time interface between the bootstrap processor (BSP) and every
-# other core. The BSP serves it; each application processor (AP) is a client
-# on its own channel to the BSP once its CPU driver runs (docs/idl.md).
+# The boot-time interfaces between the bootstrap processor (BSP, core 0) and
+# every other core. Each core shares one URPC channel with the BSP and speaks
+# both interfaces over it: Boot from the core to the BSP (the BSP serves it),
+# CoreControl from the BSP to the core (the core's CPU driver serves it).
+# See docs/idl.md for the wire format, docs/boot.md for the sequence.
 
 @0xd6b4a1f0c2e39587;
 
@@ -8,7 +10,7 @@ using Urpc = import "/urpc.capnp";
 $Urpc.namespace("mk::idl::boot");
 
 interface Boot {
-  # The AP's CPU driver is up: its logical core number, its local APIC id,
+  # The core's CPU driver is up: its logical core number, its local APIC id,
   # and its time-stamp counter when it became ready (for skew estimates).
   coreReady @0 (coreId :UInt32, apicId :UInt32, tscAtReady :UInt64) -> ();
 
@@ -16,6 +18,41 @@ interface Boot {
   # payload (the sum of its bytes), for link checks and latency benchmarks.
   ping @1 (seq :UInt64, payload :Data $Urpc.maxLength(256)) -> (seq :UInt64, checksum :UInt64);
 
-  # The AP should stop: park the core. No reply.
+  # The core is done with this link: it stops (the answer to CoreControl.stop).
   shutdown @2 () $Urpc.oneway;
+
+  # The core has left the trampoline and consumed its start-up parameters,
+  # so the BSP may reuse the trampoline page for the next core.
+  coreAlive @3 (coreId :UInt32) $Urpc.oneway;
+
+  # Every user domain on the core has ended.
+  domainsEnded @4 (coreId :UInt32) $Urpc.oneway;
+}
+
+interface CoreControl {
+  # A round trip, as Boot.ping, in the other direction.
+  ping @0 (seq :UInt64, payload :Data $Urpc.maxLength(40)) -> (seq :UInt64, checksum :UInt64);
+
+  # Load and run this core's domains (its monitor first).
+  startDomains @1 () -> ();
+
+  # Raise a deliberate fault (test-only; see cpudriver/test_faults.hpp).
+  testFault @2 (kind :UInt64) $Urpc.oneway;
+
+  # Stop the core; it answers with Boot.shutdown and halts.
+  stop @3 () $Urpc.oneway;
+
+  # A channel to another core for the all-pairs test and benchmarks: the
+  # frame's physical address, and which side of it this core takes.
+  attachPeer @4 (peer :UInt32, peerApic :UInt32, framePhys :UInt64, sideA :Bool) -> ();
+
+  # Exchange `messages` checksummed messages with every attached peer at once
+  # (sending and receiving interleaved, so no pair can deadlock).
+  exchange @5 (messages :UInt32) -> (sent :UInt64, received :UInt64, sentSum :UInt64, receivedSum :UInt64);
+
+  # Measure the round trip to `peer` (which serves it) over their channel.
+  measureLatency @6 (peer :UInt32, samples :UInt32) -> (medianCycles :UInt64, p99Cycles :UInt64);
+
+  # Stream `messages` one-way messages to `peer`; the cycles until the last is consumed.
+  measureThroughput @7 (peer :UInt32, messages :UInt32) -> (cycles :UInt64);
 }

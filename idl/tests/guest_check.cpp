@@ -23,6 +23,8 @@ struct BootImpl {
         return {};
     }
     void shutdown(const b::Boot::ShutdownParams&) {}
+    void core_alive(const b::Boot::CoreAliveParams&) {}
+    void domains_ended(const b::Boot::DomainsEndedParams&) {}
 };
 
 struct KitchenImpl {

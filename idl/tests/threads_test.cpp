@@ -38,6 +38,8 @@ struct Bsp {
         return {};
     }
     void shutdown(const Boot::ShutdownParams&) { stop = true; }
+    void core_alive(const Boot::CoreAliveParams&) {}
+    void domains_ended(const Boot::DomainsEndedParams&) {}
 };
 
 void fill(mk::u8* buf, mk::usize n, mk::u64 seq) {

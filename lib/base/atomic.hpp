@@ -1,6 +1,6 @@
 // Thin wrappers over the compiler's __atomic builtins, so shared-memory code
 // says exactly which order it relies on. Used by URPC channels and the boot
-// mailbox: the only memory two cores both touch after boot.
+// links: the only memory two cores both touch after boot.
 #pragma once
 
 #include "base/types.hpp"
