@@ -10,11 +10,13 @@ if ! command -v clang++ >/dev/null; then
   exit 1
 fi
 if [ ! -f "$dir/build.ninja" ]; then
-  CC=clang CXX=clang++ meson setup "$dir" "$src" --cross-file "$src/cross-clang.ini" >"$dir.setup.log" 2>&1 \
+  # Only the guest uses clang (cross-clang.ini); the host tools it needs, such
+  # as the IDL compiler, are built with the usual compiler and no sanitizers.
+  meson setup "$dir" "$src" --cross-file "$src/cross-clang.ini" -Db_sanitize=none >"$dir.setup.log" 2>&1 \
     || { cat "$dir.setup.log"; rm -rf "$dir"; exit 1; }
 fi
 log="$dir/guest-build.log"
-if ! ninja -C "$dir" cpudriver/kernel.elf >"$log" 2>&1; then
+if ! ninja -C "$dir" cpudriver/kernel.elf monitor/monitor.elf >"$log" 2>&1; then
   cat "$log"
   echo "0 passed, 1 failed"
   exit 1
