@@ -17,7 +17,7 @@ BUILD="${MK_BUILD_DIR:-$ROOT/build}"
 # Everything the build, the tests and the benchmarks use, by Debian package.
 PACKAGES=(
   python3 python3-matplotlib
-  gcc g++ clang libclang-rt-14-dev binutils pkg-config meson ninja-build
+  gcc g++ libc6-dev clang libclang-rt-14-dev binutils pkg-config meson ninja-build
   qemu-system-x86 grub-pc-bin grub-common xorriso
   capnproto libcapnp-dev catch2
 )

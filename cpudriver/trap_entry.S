@@ -4,6 +4,18 @@
  * as a struct TrapFrame (traps.hpp) and calls trap_dispatch. */
 #include "layout.h"
 
+/* The general registers in struct TrapFrame order (r15 at the lowest address). */
+.macro PUSH_GPRS
+    .irp r, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
+    push %\r
+    .endr
+.endm
+.macro POP_GPRS
+    .irp r, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax
+    pop %\r
+    .endr
+.endm
+
 /* Exceptions that push an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX */
 .macro TRAP_STUB vector
     .align 16
@@ -26,21 +38,7 @@ trap_common:
     testb $3, 24(%rsp)
     jz 1f
     swapgs
-1:  push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+1:  PUSH_GPRS
     cld
     mov %rsp, %rdi
     /* A fresh frame chain: a fault report walks the interrupted code's chain
@@ -49,21 +47,7 @@ trap_common:
     call trap_dispatch
     .global trap_exit
 trap_exit:
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    POP_GPRS
     add $16, %rsp
     testb $3, 8(%rsp)
     jz 2f
@@ -94,21 +78,7 @@ syscall_entry:
     pushq %rcx
     pushq $0
     pushq $0x100                                /* "vector" 0x100 marks a system call */
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    PUSH_GPRS
     cld
     mov %rsp, %rdi
     xor %ebp, %ebp
