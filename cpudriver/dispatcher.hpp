@@ -25,6 +25,11 @@ struct Dispatcher {
     int exit_code;
     caps::Cte cspace;    // a copy of the domain's root CNode capability
     caps::Cte vspace;    // a copy of its Pml4 capability
+    // Same-core protected control transfer (capsys/endpoint.cpp).
+    Dispatcher* reply_to;     // the caller this dispatcher owes a reply
+    Dispatcher* next_sender;  // link in an endpoint's queue of blocked callers
+    u64 call_badge;           // the badge of the endpoint capability a queued caller used
+    u64 receive_slot;         // where a capability that comes with the next message goes
 
     abi::DispatcherFrame& shared() const;
 };

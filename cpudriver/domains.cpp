@@ -147,6 +147,7 @@ Status start_domain_from_module(const boot::BootInfo& info, const char* name, Di
     d->state = DispatcherState::Runnable;
     d->pml4 = pml4;
     d->frame = frame;
+    d->receive_slot = abi::kNoCap;
     d->shared().core = this_core().number;
     d->shared().cores = g_core_count;
     d->shared().domain_id = d->id;
@@ -192,6 +193,12 @@ void end_current_domain(int code, const TrapFrame* fault) {
         console::log("  rsp=%016lx rax=%016lx rdi=%016lx rsi=%016lx", fault->rsp, fault->rax, fault->rdi, fault->rsi);
     } else {
         console::log("domain %s (id %x) exited with code %d", d->name, d->id, code);
+    }
+    // A caller waiting for this dispatcher's reply gets an error instead of waiting forever.
+    if (d->reply_to != nullptr && d->reply_to->state == DispatcherState::Blocked) {
+        d->reply_to->context.rax = static_cast<u64>(Error::Revoked);
+        sched.wake(d->reply_to);
+        d->reply_to = nullptr;
     }
     sched.retire_current(code);
 }

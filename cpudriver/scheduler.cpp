@@ -34,10 +34,7 @@ void init_user_context(TrapFrame& ctx, u64 entry, u64 stack_top, u64 arg0, u64 a
 }
 
 void Scheduler::add(Dispatcher* d) {
-    d->next = nullptr;
-    if (queue_tail_ != nullptr) queue_tail_->next = d;
-    else queue_head_ = d;
-    queue_tail_ = d;
+    enqueue(d);
     ++live_;
 }
 
@@ -58,14 +55,33 @@ void Scheduler::load_idle(TrapFrame& frame) {
     current_ = nullptr;
 }
 
+void Scheduler::save_current(TrapFrame& frame) {
+    if (current_ == nullptr || current_->state == DispatcherState::Dead) return;
+    current_->context = frame;  // a blocked dispatcher resumes here once woken
+    if (current_->state == DispatcherState::Runnable) enqueue(current_);
+}
+
+void Scheduler::enqueue(Dispatcher* d) {
+    d->next = nullptr;
+    if (queue_tail_ != nullptr) queue_tail_->next = d;
+    else queue_head_ = d;
+    queue_tail_ = d;
+}
+
+void Scheduler::wake(Dispatcher* d) {
+    if (d->state != DispatcherState::Blocked) return;
+    d->state = DispatcherState::Runnable;
+    enqueue(d);
+}
+
+void Scheduler::switch_to(TrapFrame& frame, Dispatcher* next) {
+    save_current(frame);
+    next->state = DispatcherState::Runnable;
+    load(frame, next);
+}
+
 void Scheduler::reschedule(TrapFrame& frame) {
-    if (current_ != nullptr && current_->state == DispatcherState::Runnable) {
-        current_->context = frame;
-        current_->next = nullptr;
-        if (queue_tail_ != nullptr) queue_tail_->next = current_;
-        else queue_head_ = current_;
-        queue_tail_ = current_;
-    }
+    save_current(frame);
     Dispatcher* next = queue_head_;
     if (next != nullptr) {
         queue_head_ = next->next;

@@ -24,6 +24,12 @@ public:
     void reschedule(TrapFrame& frame);
     // The current dispatcher ended: never run it again.
     void retire_current(int exit_code);
+    // Makes a blocked dispatcher runnable again (at the back of the queue).
+    void wake(Dispatcher* d);
+    // Saves the current dispatcher into its context (it stays runnable if it
+    // is, at the back of the queue) and runs `next` directly, which must not
+    // be queued: the handoff of a protected control transfer.
+    void switch_to(TrapFrame& frame, Dispatcher* next);
 
     // Enters the first runnable dispatcher; never returns. Before that,
     // `idle_stack_top` becomes the idle loop's stack and `hook` runs in the
@@ -35,6 +41,8 @@ public:
     bool started() const { return idle_stack_top_ != 0; }
 
 private:
+    void save_current(TrapFrame& frame);
+    void enqueue(Dispatcher* d);
     void load(TrapFrame& frame, Dispatcher* d);
     void load_idle(TrapFrame& frame);
 

@@ -49,6 +49,11 @@ Result<SlotRange> slot_range(CoreCaps& cc, Dispatcher& d, u64 address);
 InvokeResult invoke_ram(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_vnode(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_io(CoreCaps& cc, const Invocation& inv);
+InvokeResult invoke_dispatcher(CoreCaps& cc, const Invocation& inv);
+
+// kSysCall and kSysReplyRecv (endpoint.cpp).
+void sys_call(TrapFrame& frame);
+void sys_reply_recv(TrapFrame& frame);
 
 // kSysInvoke.
 void sys_invoke(TrapFrame& frame);

@@ -30,7 +30,24 @@ enum CapMethod : u64 {
     // I/O port ranges.
     kIoIn = 48,        // a0 = port, a1 = width in bytes (1, 2, 4) -> value
     kIoOut = 49,       // a0 = port, a1 = width, a2 = value
+    // Dispatcher objects (retyped from RAM).
+    kDispatcherSetup = 64,  // a0 = root CNode, a1 = Pml4, a2 = dispatcher frame (a 4 KiB Frame), a3 = entry;
+                            // the frame's start_sp and start_arg give the stack and RDI. Makes it runnable here.
 };
+
+// Same-core protected control transfer through an Endpoint (kSysCall,
+// kSysReplyRecv): seven message words go directly from register to register,
+// with one capability if both sides agree.
+//   kSysCall:      RDI = Endpoint, RSI = capability to send (kNoCap: none; it
+//                  needs the Grant right), words in RDX R10 R8 R9 R12 R13 R14.
+//                  Blocks until the reply: RAX = Error, reply words in RDX..R14.
+//   kSysReplyRecv: RDI = Endpoint, RSI = empty slot for a capability that
+//                  comes with the next message (kNoCap: accept none), reply
+//                  words (to the last caller, if any) in RDX..R14. Blocks until
+//                  the next message: RAX = Error, RBX = the sender's badge,
+//                  RSI = 1 if a capability arrived, words in RDX..R14.
+inline constexpr u64 kNoCap = ~u64{0};
+inline constexpr usize kMessageWords = 7;
 
 // Flags of kVNodeMap for a Frame in a Pt. Never both (W^X).
 inline constexpr u64 kMapWrite = 1;

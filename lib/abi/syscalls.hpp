@@ -18,6 +18,9 @@ enum Syscall : u64 {
     kSysCoreInfo = 4,  // -> RDX = this core's number | core count << 32
     kSysResume = 5,    // leave a fault upcall: continue DispatcherFrame::saved
     kSysNull = 6,      // does nothing: the cost of entering and leaving the kernel
+    // kSysInvoke = 7 (lib/abi/caps.hpp)
+    kSysCall = 8,       // same-core protected control transfer, see lib/abi/caps.hpp
+    kSysReplyRecv = 9,
     kSysCount,
 };
 
@@ -61,6 +64,10 @@ struct DispatcherFrame {
     u64 domain_id;
     u64 faults_delivered;
     u64 tsc_hz;  // the calibrated TSC rate (under QEMU -icount: 1 GHz, one tick per instruction)
+    // Written by the creator of a dispatcher before kDispatcherSetup: the
+    // first stack pointer and the first argument (RDI) of the new dispatcher.
+    u64 start_sp;
+    u64 start_arg;
 };
 static_assert(sizeof(DispatcherFrame) <= 4096);
 

@@ -14,21 +14,19 @@ namespace mk::caps {
 
 namespace {
 
-// A work record for a dying object with slots, kept in a dead slot:
+// Turns a dead slot into the work record of a dying object with slots:
 //   cap_     the object's last capability (reserved8 = had-descendants flag)
 //   parent_  the record of the object whose slot held it (null for the first)
 //   next_    the next of its slots to empty
 //   prev_    one past its last slot
-struct Record {
-    static void make(Cte* at, const Capability& cap, bool had_descendants, Span<Cte> slots, Cte* up) {
-        new (at) Cte();
-        detail::Links::cap(*at) = cap;
-        detail::Links::cap(*at).reserved8 = had_descendants ? 1 : 0;
-        detail::Links::parent(*at) = up;
-        detail::Links::next(*at) = slots.begin();
-        detail::Links::prev(*at) = slots.end();
-    }
-};
+void make_record(Cte* at, const Capability& cap, bool had_descendants, Span<Cte> slots, Cte* up) {
+    new (at) Cte();
+    detail::Links::cap(*at) = cap;
+    detail::Links::cap(*at).reserved8 = had_descendants ? 1 : 0;
+    detail::Links::parent(*at) = up;
+    detail::Links::next(*at) = slots.begin();
+    detail::Links::prev(*at) = slots.end();
+}
 
 }  // namespace
 
@@ -51,8 +49,13 @@ void CapTable::remove(Cte* c, DeleteKind* kind, bool* had_descendants) {
         *kind = DeleteKind::CopyRemains;
     } else {
         *had_descendants = c->first_child_ != nullptr || has_any(c->cap_.remote, Remote::Descendants);
-        detail::replace_by_children(c);
         *kind = has_any(c->cap_.remote, Remote::Copies) ? DeleteKind::LastLocalCopy : DeleteKind::LastCopy;
+        // The object lives on elsewhere and is still its children's ancestor:
+        // a revoke there must find them (every copy of each is in this list).
+        if (*kind == DeleteKind::LastLocalCopy)
+            for (Cte* child = c->first_child_; child != nullptr; child = child->next_)
+                child->cap_.remote = child->cap_.remote | Remote::Ancestors;
+        detail::replace_by_children(c);
     }
     c->cap_ = Capability{};
 }
@@ -60,8 +63,8 @@ void CapTable::remove(Cte* c, DeleteKind* kind, bool* had_descendants) {
 // Destroys an object whose last capability is gone: empties the slots inside
 // it (and inside every object that dies because of that), then reports each
 // dead object to the Reclaimer, innermost first. O(slots emptied + children
-// re-attached); it only loops, with one record per dying object kept in
-// that object's former slot.
+// re-attached); it only loops, keeping one record per dying object in the
+// slot that held that object's last capability.
 void CapTable::destroy(const Capability& cap, bool had_descendants, Reclaimer* r, u64* deleted, u64* gone) {
     auto report = [&](Capability dead, bool had) {
         dead.reserved8 = 0;
@@ -74,7 +77,7 @@ void CapTable::destroy(const Capability& cap, bool had_descendants, Reclaimer* r
         return;
     }
     Cte first;
-    Record::make(&first, cap, had_descendants, inner, nullptr);
+    make_record(&first, cap, had_descendants, inner, nullptr);
     Cte* cur = &first;
     while (cur != nullptr) {
         Cte* slot = cur->next_;
@@ -100,7 +103,7 @@ void CapTable::destroy(const Capability& cap, bool had_descendants, Reclaimer* r
             continue;
         }
         // The emptied slot is in dead memory: it becomes the record.
-        Record::make(slot, victim, had, more, cur);
+        make_record(slot, victim, had, more, cur);
         cur = slot;
     }
 }

@@ -14,11 +14,12 @@ Result<u32> SlotAllocator::next() {
 
 Result<u32> AddressSpace::make(u32 type, u32 size_log2) {
     u64 bytes = u64{1} << size_log2;
-    if (ram_used_ + bytes > ram_bytes_) return Error::NoMemory;
+    u64 offset = align_up(ram_used_, bytes);  // objects are naturally aligned
+    if (offset + bytes > ram_bytes_) return Error::NoMemory;
     u32 slot = TRY(slots_.next());
-    Error e = retype(ram_, static_cast<CapType>(type), size_log2, 1, ram_used_, slot);
+    Error e = retype(ram_, static_cast<CapType>(type), size_log2, 1, offset, slot);
     if (e != Error::Ok) return e;
-    ram_used_ += bytes;
+    ram_used_ = offset + bytes;
     return slot;
 }
 
@@ -46,13 +47,13 @@ Result<u32> AddressSpace::table_for(u64 va, int level) {
     return parent;
 }
 
-Status AddressSpace::map_new_page(u64 va) {
+Result<u32> AddressSpace::map_new_page(u64 va) {
     u32 pt = TRY(table_for(va, 1));
     u32 frame = TRY(make(static_cast<u32>(CapType::Frame), 12));
     Error e = map(pt, (va >> 12) & 0x1FF, frame, abi::kMapWrite);
     if (e != Error::Ok) return e;
     ++pages_made_;
-    return {};
+    return frame;
 }
 
 namespace {
@@ -65,7 +66,7 @@ abi::DispatcherFrame& frame() { return *reinterpret_cast<abi::DispatcherFrame*>(
 
 extern "C" [[noreturn]] void lazy_fault_handler(u64 vector, u64 address, u64) {
     if (vector == 14 && address >= g_lazy_base && address < g_lazy_end) {
-        Status s = g_space->map_new_page(address & ~u64{0xFFF});
+        auto s = g_space->map_new_page(address & ~u64{0xFFF});
         if (s.ok()) syscall(abi::kSysResume);
         printf("vm: cannot back %lx: %s", address, error_name(s.error()));
     }

@@ -28,12 +28,15 @@ public:
     AddressSpace(u32 vspace, u32 ram, u64 ram_bytes, SlotAllocator& slots)
         : vspace_(vspace), ram_(ram), ram_bytes_(ram_bytes), slots_(slots) {}
 
-    // Makes a fresh zeroed page and maps it at `va` (write, never execute).
-    Status map_new_page(u64 va);
+    // Makes a fresh zeroed page and maps it at `va` (write, never execute);
+    // returns the Frame capability's address.
+    Result<u32> map_new_page(u64 va);
     u64 pages_made() const { return pages_made_; }
+    // Retypes one object of `type` (a CapType number) and 2^size_log2 bytes
+    // from the RAM; returns its capability's address.
+    Result<u32> make(u32 type, u32 size_log2);
 
 private:
-    Result<u32> make(u32 type, u32 size_log2);
     // The table capability for `va` at `level` (3 = Pdpt under the Pml4 ...),
     // installing one if the entry is empty.
     Result<u32> table_for(u64 va, int level);

@@ -5,9 +5,15 @@
 //   null_syscall   SYSCALL into the CPU driver and back (kSysNull)
 //   fault_upcall   an exception (#UD) delivered to this domain's handler,
 //                  which resumes the interrupted code (kSysResume)
+//   pct_roundtrip  a same-core protected control transfer round trip: call an
+//                  Endpoint served by another dispatcher, seven words each way
 #include "abi/syscalls.hpp"
+#include "user/caps.hpp"
 #include "user/console.hpp"
+#include "user/dispatch.hpp"
+#include "user/pct.hpp"
 #include "user/syscall.hpp"
+#include "user/vm.hpp"
 
 using namespace mk;
 using namespace mk::user;
@@ -55,6 +61,40 @@ extern "C" [[noreturn]] void resume_after_fault(u64, u64, u64) {
     exit(98);
 }
 
+alignas(16) u8 g_server_stack[16384];
+
+[[noreturn]] void echo_server(u64 endpoint) {
+    Message reply{};
+    for (;;) {
+        Received r = reply_recv(static_cast<u32>(endpoint), reply);
+        if (r.error != Error::Ok || r.m.w[0] == 1) exit(0);
+        reply = r.m;
+    }
+}
+
+bool measure_pct(u32 cores) {
+    static SlotAllocator slots(abi::kSlotCNode);
+    static AddressSpace space(abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace), abi::cap_address(abi::kRamCNode, 0),
+                              4u << 20, slots);
+    auto ep = space.make(u32(CapType::Endpoint), 6);
+    if (!ep.ok()) return false;
+    auto server = start_dispatcher(space, 0x20000000000, echo_server,
+                                   reinterpret_cast<u64>(g_server_stack + sizeof g_server_stack), *ep);
+    if (!server.ok()) return false;
+    for (int i = 0; i < kWarmup + kSamples; ++i) {
+        Message m{{0, 1, 2, 3, 4, 5, 6}};
+        u64 t0 = rdtsc();
+        Error e = call(*ep, m);
+        u64 t1 = rdtsc();
+        if (e != Error::Ok) return false;
+        if (i >= kWarmup) g_samples[i - kWarmup] = t1 - t0;
+    }
+    report("pct_roundtrip", cores);
+    Message quit{{1, 0, 0, 0, 0, 0, 0}};
+    (void)call(*ep, quit);
+    return true;
+}
+
 }  // namespace
 
 extern "C" int domain_main(u32, u32 cores) {
@@ -75,6 +115,7 @@ extern "C" int domain_main(u32, u32 cores) {
         if (i >= kWarmup) g_samples[i - kWarmup] = t1 - t0;
     }
     report("fault_upcall", cores);
+    if (!measure_pct(cores)) printf("benchexo: the protected control transfer could not be measured");
     printf("BENCH exo done");
     return 0;
 }

@@ -6,6 +6,8 @@
 #include "abi/syscalls.hpp"
 #include "user/caps.hpp"
 #include "user/console.hpp"
+#include "user/dispatch.hpp"
+#include "user/pct.hpp"
 #include "user/syscall.hpp"
 #include "user/vm.hpp"
 
@@ -107,6 +109,9 @@ using abi::cap_address;
 constexpr u32 kRam = cap_address(abi::kRamCNode, 0);
 constexpr u32 kVSpace = cap_address(abi::kTaskCNode, abi::kTaskVSpace);
 u32 slot(u32 n) { return cap_address(abi::kSlotCNode, n); }
+SlotAllocator g_slots(abi::kSlotCNode2);
+AddressSpace g_space(kVSpace, kRam, 4u << 20, g_slots);
+AddressSpace& space = g_space;
 
 CapType type_of(u32 cap) {
     abi::CapIdentity id{};
@@ -193,8 +198,6 @@ void test_capabilities() {
     check(type_of(kRam) == CapType::Ram, "revoke: the RAM itself stays");
 
     // User-level virtual memory on top: pages appear on first touch.
-    static SlotAllocator slots(abi::kSlotCNode2);
-    static AddressSpace space(kVSpace, kRam, 4u << 20, slots);
     constexpr u64 kLazy = 0x10000000000;  // 1 TiB
     serve_lazily(space, kLazy, 64 * 4096);
     u64 sum = 0;
@@ -204,12 +207,68 @@ void test_capabilities() {
     install_handler();
 }
 
+// Same-core protected control transfer: a second dispatcher of this domain
+// serves an Endpoint; calls carry seven words, a badge and a capability.
+constexpr u64 kQuit = 0xDEAD;
+constexpr u32 kReceiveSlot = cap_address(abi::kSlotCNode, 250);
+alignas(16) u8 g_server_stack[16384];
+
+[[noreturn]] void echo_server(u64 endpoint) {
+    Message reply{};
+    for (;;) {
+        Received r = reply_recv(static_cast<u32>(endpoint), reply, kReceiveSlot);
+        if (r.error != Error::Ok || r.m.w[0] == kQuit) exit(0);  // ends without replying
+        reply.w[0] = r.badge;
+        for (int i = 1; i < 7; ++i) reply.w[i] = r.m.w[i] * 2;
+        if (r.got_cap) {
+            reply.w[6] = u64(type_of(kReceiveSlot));
+            (void)remove(kReceiveSlot);
+        }
+    }
+}
+
+void test_protected_calls() {
+    auto ep = space.make(u32(CapType::Endpoint), 6);
+    auto badged = g_slots.next();
+    check(ep.ok() && badged.ok() && mint(*ep, *badged, kAllRights, 0xB0B) == Error::Ok, "pct: an endpoint and a badged copy");
+    if (!ep.ok() || !badged.ok()) return;
+    auto server = start_dispatcher(space, 0x20000000000, echo_server,
+                                   reinterpret_cast<u64>(g_server_stack + sizeof g_server_stack), *ep);
+    check(server.ok(), "pct: a second dispatcher starts");
+    if (!server.ok()) return;
+    Message m{{1, 2, 3, 4, 5, 6, 7}};
+    check(call(*badged, m) == Error::Ok, "pct: call");
+    check(m.w[0] == 0xB0B && m.w[1] == 4 && m.w[5] == 12 && m.w[6] == 14, "pct: seven words and the badge arrive");
+    for (u64 i = 0; i < 100; ++i) {
+        Message n{{0, i, i + 1, i + 2, i + 3, i + 4, i + 5}};
+        if (call(*badged, n) != Error::Ok || n.w[1] != 2 * i || n.w[6] != 2 * (i + 5)) {
+            check(false, "pct: a hundred calls in a row");
+            break;
+        }
+    }
+    // A capability travels with a call when it has the Grant right.
+    auto frame = space.make(u32(CapType::Frame), 12);
+    Message c{{0, 0, 0, 0, 0, 0, 0}};
+    check(frame.ok() && call(*badged, c, *frame) == Error::Ok && c.w[6] == u64(CapType::Frame), "pct: a capability is transferred");
+    auto no_grant = g_slots.next();
+    check(no_grant.ok() && mint(*frame, *no_grant, kRead | kWrite) == Error::Ok, "pct: a copy without Grant");
+    Message d{{0, 0, 0, 0, 0, 0, 0}};
+    check(call(*badged, d, *no_grant) == Error::NoRights, "pct: no Grant right, no transfer");
+    check(call(kRam, d) == Error::WrongType, "pct: calling a non-endpoint");
+    check(reply_recv(kRam, d).error == Error::WrongType, "pct: receiving on a non-endpoint");
+    check(invoke(*server, abi::kDispatcherSetup, 0, 0, 0, 0).error != Error::Ok, "pct: a dispatcher is set up once");
+    // The server ends without replying: the caller gets an error, not a hang.
+    Message q{{kQuit, 0, 0, 0, 0, 0, 0}};
+    check(call(*badged, q) == Error::Revoked, "pct: a callee that ends answers Revoked");
+}
+
 }  // namespace
 
 extern "C" int domain_main(u32 core, u32 cores) {
     test_syscalls(core, cores);
     test_fault_upcalls();
     test_capabilities();
+    test_protected_calls();
     printf("USERTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
     // Isolation: with no handler, touching kernel memory ends this domain only.
     frame().fault_handler = 0;

@@ -98,10 +98,20 @@ struct Model {
         if (copies(k) > 0) return DeleteKind::CopyRemains;
         *had = has_children(k) || has_any(c.remote, Remote::Descendants);
         const auto up = parent.at(k);
-        for (auto& [o, p] : parent)
-            if (p == k) p = up;
+        std::set<Key> children;
+        for (auto& [o, p] : parent) {
+            if (p == k) {
+                p = up;
+                children.insert(o);
+            }
+        }
         parent.erase(k);
-        if (has_any(c.remote, Remote::Copies)) return DeleteKind::LastLocalCopy;
+        if (has_any(c.remote, Remote::Copies)) {
+            // The object lives on remotely: its children keep a remote ancestor.
+            for (auto& [slot, cap] : caps)
+                if (children.count(key_of(cap))) cap.remote = cap.remote | Remote::Ancestors;
+            return DeleteKind::LastLocalCopy;
+        }
         if (k.type == CapType::CNode) {
             Cte* slots = reinterpret_cast<Cte*>(k.base);
             for (u64 i = 0; i < k.word; ++i) {
@@ -111,6 +121,30 @@ struct Model {
         }
         gone.push_back({k, *had});
         return DeleteKind::LastCopy;
+    }
+
+    // What retype must answer, checked in the order the table documents.
+    Error predict_retype(Cte* src, const RetypeArgs& a, Cte* dest) const {
+        if (!caps.count(src) || !caps.count(dest)) return Error::InvalidCap;
+        const Capability sc = caps.at(src), dc = caps.at(dest);
+        if (dc.type != CapType::CNode || !model_may_make(sc.type, a.type)) return Error::WrongType;
+        if (a.count == 0 || !model_size_ok(a.type, a.object_size)) return Error::InvalidArgument;
+        const Span64 se = where(key_of(sc));
+        const u64 len = se.end - se.begin;
+        if (a.type == sc.type && a.object_size >= len) return Error::InvalidArgument;
+        const unsigned __int128 total = static_cast<unsigned __int128>(a.count) * a.object_size;
+        if (total > len || a.offset > len - static_cast<u64>(total)) return Error::OutOfRange;
+        if ((se.begin + a.offset) % a.object_size != 0) return Error::InvalidArgument;
+        if (a.first_slot + a.count > dc.word) return Error::OutOfRange;
+        for (u64 i = 0; i < a.count; ++i)
+            if (caps.count(reinterpret_cast<Cte*>(dc.base) + a.first_slot + i)) return Error::SlotOccupied;
+        if (has_any(sc.remote, Remote::Copies | Remote::Descendants) && !a.remote_agreed) return Error::Busy;
+        const u64 begin = se.begin + a.offset;
+        const Key range = a.type == CapType::Io ? Key{CapType::Io, 0, 0, begin | (static_cast<u64>(total) << 32)}
+                                                : Key{CapType::Ram, begin, static_cast<u64>(total), 0};
+        for (const auto& [o, p] : parent)
+            if (p == key_of(sc) && clash(o, range)) return Error::Overlap;
+        return Error::Ok;
     }
 };
 

@@ -62,6 +62,23 @@ TEST_CASE("Deleting the last local copy of an object with remote copies is not f
     CHECK(w.check().ok());
 }
 
+TEST_CASE("Children of an object that lives on only remotely keep a remote ancestor", "[caps]") {
+    World w;
+    REQUIRE(w.retype_at(0, CapType::Ram, 16 * kPage, 1, 10).ok());
+    REQUIRE(w.retype_at(10, CapType::Frame, kPage, 2, 11).ok());
+    REQUIRE(w.table.copy(w.s(11), w.s(13)).ok());
+    REQUIRE(w.table.set_remote(w.s(10), Remote::Copies).ok());
+    auto out = w.table.delete_cap(w.s(10));
+    REQUIRE(out.ok());
+    CHECK(out->kind == DeleteKind::LastLocalCopy);
+    CHECK(out->had_descendants);
+    for (u64 i : {11, 12, 13}) {
+        CHECK(w.s(i).parent() == &w.s(0));
+        CHECK(w.s(i).cap().remote == Remote::Ancestors);
+    }
+    CHECK(w.check().ok());
+}
+
 TEST_CASE("Deleting an object with remote descendants needs agreement", "[caps]") {
     World w;
     REQUIRE(w.retype_at(0, CapType::Ram, 16 * kPage, 1, 10).ok());

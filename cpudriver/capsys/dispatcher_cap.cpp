@@ -1,0 +1,58 @@
+// Dispatcher capabilities: kDispatcherSetup turns a Dispatcher object (retyped
+// from RAM, so zeroed) into a runnable dispatcher on this core, with the
+// capability space, address space and dispatcher frame its creator chose. This
+// is how a domain starts another dispatcher of its own or a new domain.
+#include <new>
+
+#include "capsys/core_caps.hpp"
+#include "core.hpp"
+#include "dispatcher.hpp"
+#include "mem/page_table.hpp"
+#include "paging.hpp"
+
+namespace mk::capsys {
+namespace {
+
+Result<caps::Cte*> cap_of(CoreCaps& cc, Dispatcher& d, u64 address, caps::CapType type) {
+    if (address > 0xFFFFFFFF) return Error::OutOfRange;
+    return caps::lookup_cap(cc.table, d.cspace, static_cast<caps::CapAddr>(address), type);
+}
+
+}  // namespace
+
+InvokeResult invoke_dispatcher(CoreCaps& cc, const Invocation& inv) {
+    if (inv.method != abi::kDispatcherSetup) return {Error::UnknownMethod, 0};
+    auto cspace = cap_of(cc, inv.caller, inv.a[0], caps::CapType::CNode);
+    auto vspace = cap_of(cc, inv.caller, inv.a[1], caps::CapType::Pml4);
+    auto frame = cap_of(cc, inv.caller, inv.a[2], caps::CapType::Frame);
+    if (!cspace.ok()) return {cspace.error(), 0};
+    if (!vspace.ok()) return {vspace.error(), 0};
+    if (!frame.ok()) return {frame.error(), 0};
+    const caps::Capability& f = (*frame)->cap();
+    if (f.bytes != kPageSize || !caps::has_rights(f.rights, caps::Rights::Read | caps::Rights::Write)) {
+        return {Error::NoRights, 0};
+    }
+    u64 entry = inv.a[3];
+    if (entry == 0 || entry >= mem::kUserTop) return {Error::OutOfRange, 0};
+    auto* d = static_cast<Dispatcher*>(paging::phys_to_virt(inv.cap.cap().base));
+    if (d->id != 0) return {Error::Busy, 0};  // already set up: a dispatcher runs once
+    const auto* shared = static_cast<const abi::DispatcherFrame*>(paging::phys_to_virt(f.base));
+    u64 sp = shared->start_sp, arg = shared->start_arg;
+    if (sp >= mem::kUserTop) return {Error::OutOfRange, 0};
+    // Checked; now perform. The object was zeroed by retype.
+    d = new (d) Dispatcher{};
+    Status s1 = cc.table.copy(**cspace, d->cspace);
+    Status s2 = cc.table.copy(**vspace, d->vspace);
+    if (!s1.ok() || !s2.ok()) return {Error::NoMemory, 0};
+    d->id = (this_core().number << 16) | ++this_core().domains_started;
+    __builtin_memcpy(d->name, inv.caller.name, sizeof d->name);
+    d->state = DispatcherState::Runnable;
+    d->pml4 = (*vspace)->cap().base;
+    d->frame = f.base;
+    d->receive_slot = abi::kNoCap;
+    init_user_context(d->context, entry, sp, arg, 0);
+    this_core().scheduler.add(d);
+    return {Error::Ok, d->id};
+}
+
+}  // namespace mk::capsys
