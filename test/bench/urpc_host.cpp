@@ -1,6 +1,7 @@
 // urpc-host: the URPC channel library measured on the host's real cores,
 // against the baselines of docs/benchmarks (raw cache-line ping-pong, pipe,
-// eventfd, futex, mutex+condvar), all in one run. Prints CSV rows
+// eventfd, futex, mutex+condvar), all in one run, and the generated IDL
+// stubs (Boot.ping) over the same channel. Prints CSV rows
 // suite,metric,mode,cores,src,dst,unit,median,p99,samples; progress goes to
 // stderr. Time is read with RDTSC, calibrated against CLOCK_MONOTONIC.
 //
@@ -9,6 +10,7 @@
 #include <functional>
 
 #include "stream.hpp"
+#include "stub.hpp"
 
 namespace {
 
@@ -122,12 +124,13 @@ int main(int argc, char** argv) {
     Csv csv(o.src, o.dst, pinned);
     std::printf("%s\n", Csv::header());
 
-    // Latency. raw and urpc alternate sample by sample (measure_interleaved);
+    // Latency. raw, urpc and stub alternate sample by sample (measure_interleaved3);
     // the kernel-based mechanisms take turns with them in rounds, so that a
     // burst of load on this shared machine spreads over all of them.
     std::vector<LatencyCase> lat = {
         {"raw", nullptr, {}},
         {"urpc", nullptr, {}},
+        {"stub", nullptr, {}},
         {"pipe", measure_pingpong<PipePingPong>, {}},
         {"eventfd", measure_pingpong<EventfdPingPong>, {}},
         {"futex", measure_pingpong<FutexPingPong>, {}},
@@ -140,8 +143,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "urpc-host: latency round %llu/%llu (%llu samples per mechanism)\n",
                      static_cast<unsigned long long>(r + 1), static_cast<unsigned long long>(rounds),
                      static_cast<unsigned long long>(per_round));
-        arm_watchdog("raw and urpc", watchdog_seconds(2 * (warmup + per_round)));
-        measure_interleaved<RawPingPong, UrpcPingPong>(ctx, warmup, per_round, lat[0].ticks, lat[1].ticks);
+        arm_watchdog("raw, urpc and stub", watchdog_seconds(3 * (warmup + per_round)));
+        measure_interleaved3<RawPingPong, UrpcPingPong, StubPingPong>(ctx, warmup, per_round, lat[0].ticks,
+                                                                     lat[1].ticks, lat[2].ticks);
         for (LatencyCase& c : lat) {
             if (c.run == nullptr) continue;
             arm_watchdog(c.suite, watchdog_seconds(warmup + per_round));
