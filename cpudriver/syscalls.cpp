@@ -61,6 +61,7 @@ extern "C" void syscall_dispatch(TrapFrame* frame) {
         case abi::kSysInvoke: capsys::sys_invoke(f); break;
         case abi::kSysCall: capsys::sys_call(f); break;
         case abi::kSysReplyRecv: capsys::sys_reply_recv(f); break;
+        case abi::kSysReply: capsys::sys_reply(f); break;
         case abi::kSysCoreInfo:
             set_result(f, Error::Ok, this_core().number | (u64{core_count()} << 32));
             break;

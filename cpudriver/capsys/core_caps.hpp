@@ -54,6 +54,7 @@ InvokeResult invoke_dispatcher(CoreCaps& cc, const Invocation& inv);
 // kSysCall and kSysReplyRecv (endpoint.cpp).
 void sys_call(TrapFrame& frame);
 void sys_reply_recv(TrapFrame& frame);
+void sys_reply(TrapFrame& frame);
 
 // kSysInvoke.
 void sys_invoke(TrapFrame& frame);

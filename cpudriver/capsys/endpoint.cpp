@@ -100,6 +100,18 @@ void sys_call(TrapFrame& f) {
     sched.reschedule(f);
 }
 
+void sys_reply(TrapFrame& f) {
+    Scheduler& sched = this_core().scheduler;
+    Dispatcher* me = sched.current();
+    Dispatcher* caller = me != nullptr ? me->reply_to : nullptr;
+    if (caller == nullptr || caller->state != DispatcherState::Blocked) return fail(f, Error::NotFound);
+    copy_words(caller->context, f);
+    caller->context.rax = static_cast<u64>(Error::Ok);
+    me->reply_to = nullptr;
+    sched.wake(caller);
+    f.rax = static_cast<u64>(Error::Ok);
+}
+
 void sys_reply_recv(TrapFrame& f) {
     Scheduler& sched = this_core().scheduler;
     Dispatcher* me = sched.current();

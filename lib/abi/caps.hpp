@@ -46,6 +46,7 @@ enum CapMethod : u64 {
 //                  words (to the last caller, if any) in RDX..R14. Blocks until
 //                  the next message: RAX = Error, RBX = the sender's badge,
 //                  RSI = 1 if a capability arrived, words in RDX..R14.
+//   kSysReply:     reply words in RDX..R14 to the last caller; does not wait.
 inline constexpr u64 kNoCap = ~u64{0};
 inline constexpr usize kMessageWords = 7;
 

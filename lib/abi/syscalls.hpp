@@ -21,6 +21,7 @@ enum Syscall : u64 {
     // kSysInvoke = 7 (lib/abi/caps.hpp)
     kSysCall = 8,       // same-core protected control transfer, see lib/abi/caps.hpp
     kSysReplyRecv = 9,
+    kSysReply = 10,     // answer the last caller without waiting for the next
     kSysCount,
 };
 

@@ -54,4 +54,21 @@ inline Received reply_recv(u32 endpoint, const Message& reply, u64 receive_slot 
     return {static_cast<Error>(rax), rbx, rsi == 1, {{rdx, r10, r8, r9, r12, r13, r14}}};
 }
 
+// Answers the last caller without waiting for another call.
+inline Error reply(const Message& m) {
+    u64 rax = abi::kSysReply;
+    register u64 r10 asm("r10") = m.w[1];
+    register u64 r8 asm("r8") = m.w[2];
+    register u64 r9 asm("r9") = m.w[3];
+    register u64 r12 asm("r12") = m.w[4];
+    register u64 r13 asm("r13") = m.w[5];
+    register u64 r14 asm("r14") = m.w[6];
+    u64 rdx = m.w[0];
+    asm volatile("syscall"
+                 : "+a"(rax), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9), "+r"(r12), "+r"(r13), "+r"(r14)
+                 :
+                 : "rcx", "r11", "rsi", "rdi", "memory");
+    return static_cast<Error>(rax);
+}
+
 }  // namespace mk::user

@@ -6,7 +6,9 @@
 #include "abi/syscalls.hpp"
 #include "user/caps.hpp"
 #include "user/console.hpp"
+#include "boot.urpc.hpp"
 #include "user/dispatch.hpp"
+#include "user/idl_transport.hpp"
 #include "user/pct.hpp"
 #include "user/syscall.hpp"
 #include "user/vm.hpp"
@@ -262,6 +264,61 @@ void test_protected_calls() {
     check(call(*badged, q) == Error::Revoked, "pct: a callee that ends answers Revoked");
 }
 
+// The generated stubs over the same-core transport: the same CoreControl
+// interface the CPU drivers speak across cores, served here by a dispatcher
+// of this domain.
+namespace cc = mk::idl::boot;
+struct LocalControl {
+    Status ping(const cc::CoreControl::PingParams& p, cc::CoreControl::PingResults& r) {
+        r.seq = p.seq + 1;
+        r.checksum = 0;
+        for (u8 b : p.payload.view()) r.checksum += b;
+        return {};
+    }
+    Status start_domains(const cc::CoreControl::StartDomainsParams&, cc::CoreControl::StartDomainsResults&) {
+        return Error::Unsupported;
+    }
+    void test_fault(const cc::CoreControl::TestFaultParams&) {}
+    void stop(const cc::CoreControl::StopParams&) { stopping = true; }
+    Status attach_peer(const cc::CoreControl::AttachPeerParams&, cc::CoreControl::AttachPeerResults&) { return Error::Unsupported; }
+    Status exchange(const cc::CoreControl::ExchangeParams&, cc::CoreControl::ExchangeResults&) { return Error::Unsupported; }
+    Status measure_latency(const cc::CoreControl::MeasureLatencyParams&, cc::CoreControl::MeasureLatencyResults&) {
+        return Error::Unsupported;
+    }
+    Status measure_throughput(const cc::CoreControl::MeasureThroughputParams&, cc::CoreControl::MeasureThroughputResults&) {
+        return Error::Unsupported;
+    }
+    bool stopping = false;
+};
+alignas(16) u8 g_stub_server_stack[16384];
+
+[[noreturn]] void stub_server(u64 endpoint) {
+    ServeTransport transport(static_cast<u32>(endpoint));
+    LocalControl impl;
+    cc::CoreControlServer<LocalControl, ServeTransport> server(impl, transport);
+    while (!impl.stopping && transport.next_request() == Error::Ok) (void)server.poll();
+    (void)transport.finish();  // the one-way stop still gets its acknowledgement
+    exit(0);
+}
+
+void test_stubs_on_the_same_core() {
+    auto ep = space.make(u32(CapType::Endpoint), 6);
+    auto server = ep.ok() ? start_dispatcher(space, 0x30000000000, stub_server,
+                                             reinterpret_cast<u64>(g_stub_server_stack + sizeof g_stub_server_stack), *ep)
+                          : Result<u32>(ep.error());
+    check(server.ok(), "stubs: a server dispatcher starts");
+    if (!server.ok()) return;
+    CallTransport transport(*ep);
+    cc::CoreControlClient<CallTransport> client(transport);
+    const u8 bytes[5] = {1, 2, 3, 4, 5};
+    cc::CoreControl::PingResults r{};
+    auto id = client.ping(41, Bytes(bytes, sizeof bytes), &r);
+    check(id.ok() && client.wait(*id, 10).ok() && r.seq == 42 && r.checksum == 15, "stubs: ping over protected control transfer");
+    auto refused = client.start_domains();
+    check(refused.ok() && client.wait(*refused, 10).error() == Error::Unsupported, "stubs: a handler's error comes back");
+    check(client.stop().ok(), "stubs: one-way request");
+}
+
 }  // namespace
 
 extern "C" int domain_main(u32 core, u32 cores) {
@@ -269,6 +326,7 @@ extern "C" int domain_main(u32 core, u32 cores) {
     test_fault_upcalls();
     test_capabilities();
     test_protected_calls();
+    test_stubs_on_the_same_core();
     printf("USERTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
     // Isolation: with no handler, touching kernel memory ends this domain only.
     frame().fault_handler = 0;
