@@ -23,13 +23,19 @@ struct Dispatcher {
     PhysAddr frame;      // the dispatcher frame page (abi::DispatcherFrame)
     Dispatcher* next;    // run-queue link, owned by the Scheduler
     int exit_code;
-    caps::Cte cspace;    // a copy of the domain's root CNode capability
-    caps::Cte vspace;    // a copy of its Pml4 capability
+    // Copies of the domain's root CNode and Pml4 capabilities. They live in
+    // the Dispatcher object, so destroying the object empties them first
+    // (capsys/reclaim.cpp gives them to the capability table as embedded slots).
+    caps::Cte roots[2];
+    caps::Cte& cspace() { return roots[0]; }
+    caps::Cte& vspace() { return roots[1]; }
     // Same-core protected control transfer (capsys/endpoint.cpp).
     Dispatcher* reply_to;     // the caller this dispatcher owes a reply
     Dispatcher* next_sender;  // link in an endpoint's queue of blocked callers
     u64 call_badge;           // the badge of the endpoint capability a queued caller used
     u64 receive_slot;         // where a capability that comes with the next message goes
+    void* waiting_on;         // the endpoint object this dispatcher is blocked on, if any
+    Dispatcher* called;       // the callee whose reply this dispatcher waits for, if any
 
     abi::DispatcherFrame& shared() const;
 };

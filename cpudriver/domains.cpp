@@ -68,7 +68,7 @@ Result<PhysAddr> alloc_zeroed_run(usize pages) {
 // Grants `ram` to a domain as RAM capabilities in its kRamCNode, from slot `first`.
 Status grant_ram(Dispatcher& d, const mem::RangeSet& ram, u32 first) {
     capsys::CoreCaps& cc = *this_core().caps;
-    caps::Cte* l1 = cc.table.slots_of(d.cspace.cap());
+    caps::Cte* l1 = cc.table.slots_of(d.cspace().cap());
     caps::Cte* slots = cc.table.slots_of(l1[abi::kRamCNode].cap());
     for (usize i = 0; i < ram.count(); ++i) {
         if (first + i >= caps::kL2Slots) return Error::Full;
@@ -81,26 +81,46 @@ Status grant_ram(Dispatcher& d, const mem::RangeSet& ram, u32 first) {
 // layout): a root CNode of 64 slots, four L2 CNodes of 256, and the
 // well-known capabilities. These objects were allocated by the kernel at boot,
 // so their capabilities are roots of the derivation tree.
-Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor) {
+Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const boot::BootInfo& info) {
     capsys::CoreCaps& cc = *this_core().caps;
     PhysAddr root = TRY(alloc_zeroed_run(1));
-    TRY_STATUS(cc.table.create_root(d.cspace, Capability::cnode(root, 64)));
-    caps::Cte* l1 = cc.table.slots_of(d.cspace.cap());
-    const u32 l2_cnodes[] = {abi::kTaskCNode, abi::kRamCNode, abi::kSlotCNode, abi::kSlotCNode2};
+    TRY_STATUS(cc.table.create_root(d.cspace(), Capability::cnode(root, 64)));
+    caps::Cte* l1 = cc.table.slots_of(d.cspace().cap());
+    const u32 l2_cnodes[] = {abi::kTaskCNode, abi::kRamCNode, abi::kSlotCNode, abi::kSlotCNode2, abi::kModuleCNode};
     for (u32 index : l2_cnodes) {
         PhysAddr l2 = TRY(alloc_zeroed_run(caps::kL2Slots * caps::kCteBytes / kPageSize));
         TRY_STATUS(cc.table.create_root(l1[index], Capability::cnode(l2, caps::kL2Slots)));
     }
     caps::Cte* task = cc.table.slots_of(l1[abi::kTaskCNode].cap());
-    TRY_STATUS(cc.table.copy(d.cspace, task[abi::kTaskRootCNode]));
+    TRY_STATUS(cc.table.copy(d.cspace(), task[abi::kTaskRootCNode]));
     TRY_STATUS(cc.table.create_root(task[abi::kTaskDispatcher],
                                     Capability::memory(CapType::Dispatcher, dispatcher_page, caps::kDispatcherBytes,
                                                        caps::Rights::All)));
     TRY_STATUS(cc.table.create_root(task[abi::kTaskVSpace],
                                     Capability::memory(CapType::Pml4, d.pml4, kPageSize, caps::Rights::All)));
-    TRY_STATUS(cc.table.copy(task[abi::kTaskVSpace], d.vspace));
+    TRY_STATUS(cc.table.copy(task[abi::kTaskVSpace], d.vspace()));
     TRY_STATUS(cc.table.create_root(task[abi::kTaskFrame],
                                     Capability::frame(d.frame, kPageSize, caps::Rights::Read | caps::Rights::Write)));
+    // The boot modules, read-only: a domain can load programs from them.
+    caps::Cte* modules = cc.table.slots_of(l1[abi::kModuleCNode].cap());
+    abi::DispatcherFrame& df = d.shared();
+    for (usize i = 0; i < info.module_count && df.module_count < 16; ++i) {
+        const boot::Module& m = info.modules[i];
+        if (!is_aligned(m.start, kPageSize) || m.end <= m.start) continue;
+        u64 bytes = align_up(m.end - m.start, kPageSize);
+        TRY_STATUS(cc.table.create_root(modules[df.module_count], Capability::frame(m.start, bytes, caps::Rights::Read)));
+        // The name: the first word of the module's command line, without directories.
+        const char* n = m.name;
+        for (const char* p = m.name; *p != '\0' && *p != ' '; ++p) {
+            if (*p == '/') n = p + 1;
+        }
+        usize len = 0;
+        while (n[len] != '\0' && n[len] != ' ' && len + 1 < sizeof df.modules[0].name) ++len;
+        __builtin_memcpy(df.modules[df.module_count].name, n, len);
+        df.modules[df.module_count].name[len] = '\0';
+        df.modules[df.module_count].bytes = m.end - m.start;
+        ++df.module_count;
+    }
     if (monitor) {
         TRY_STATUS(cc.table.create_root(task[abi::kTaskKernel], Capability::kernel()));
         TRY_STATUS(cc.table.create_root(task[abi::kTaskIo], Capability::io(0, caps::kIoPortCount)));
@@ -153,7 +173,7 @@ Status start_domain_from_module(const boot::BootInfo& info, const char* name, Di
     d->shared().domain_id = d->id;
     d->shared().tsc_hz = tsc::hz();
     init_user_context(d->context, image.entry, abi::kUserStackTop, this_core().number, g_core_count);
-    TRY_STATUS(build_cspace(*d, dpage, str_eq(name, "monitor")));
+    TRY_STATUS(build_cspace(*d, dpage, str_eq(name, "monitor"), info));
     this_core().scheduler.add(d);
     if (started != nullptr) *started = d;
     return {};

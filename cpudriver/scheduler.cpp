@@ -74,6 +74,22 @@ void Scheduler::wake(Dispatcher* d) {
     enqueue(d);
 }
 
+void Scheduler::retire(Dispatcher* d) {
+    if (d->state == DispatcherState::Dead) return;
+    Dispatcher** link = &queue_head_;
+    Dispatcher* prev = nullptr;
+    while (*link != nullptr && *link != d) {
+        prev = *link;
+        link = &(*link)->next;
+    }
+    if (*link == d) {
+        *link = d->next;
+        if (queue_tail_ == d) queue_tail_ = prev;
+    }
+    d->state = DispatcherState::Dead;
+    --live_;
+}
+
 void Scheduler::switch_to(TrapFrame& frame, Dispatcher* next) {
     save_current(frame);
     next->state = DispatcherState::Runnable;

@@ -26,6 +26,8 @@ public:
     void retire_current(int exit_code);
     // Makes a blocked dispatcher runnable again (at the back of the queue).
     void wake(Dispatcher* d);
+    // Ends a dispatcher that is not running: out of the queue, never run again.
+    void retire(Dispatcher* d);
     // Saves the current dispatcher into its context (it stays runnable if it
     // is, at the back of the queue) and runs `next` directly, which must not
     // be queued: the handoff of a protected control transfer.

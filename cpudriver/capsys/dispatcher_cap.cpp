@@ -15,7 +15,7 @@ namespace {
 
 Result<caps::Cte*> cap_of(CoreCaps& cc, Dispatcher& d, u64 address, caps::CapType type) {
     if (address > 0xFFFFFFFF) return Error::OutOfRange;
-    return caps::lookup_cap(cc.table, d.cspace, static_cast<caps::CapAddr>(address), type);
+    return caps::lookup_cap(cc.table, d.cspace(), static_cast<caps::CapAddr>(address), type);
 }
 
 }  // namespace
@@ -41,8 +41,8 @@ InvokeResult invoke_dispatcher(CoreCaps& cc, const Invocation& inv) {
     if (sp >= mem::kUserTop) return {Error::OutOfRange, 0};
     // Checked; now perform. The object was zeroed by retype.
     d = new (d) Dispatcher{};
-    Status s1 = cc.table.copy(**cspace, d->cspace);
-    Status s2 = cc.table.copy(**vspace, d->vspace);
+    Status s1 = cc.table.copy(**cspace, d->cspace());
+    Status s2 = cc.table.copy(**vspace, d->vspace());
     if (!s1.ok() || !s2.ok()) return {Error::NoMemory, 0};
     d->id = (this_core().number << 16) | ++this_core().domains_started;
     __builtin_memcpy(d->name, inv.caller.name, sizeof d->name);

@@ -4,6 +4,7 @@
 // reply. When the receiver is already waiting the words go register to
 // register and the core switches straight to it, without the scheduler's queue.
 #include "capsys/core_caps.hpp"
+#include "capsys/reclaim.hpp"
 #include "core.hpp"
 #include "dispatcher.hpp"
 #include "paging.hpp"
@@ -11,13 +12,6 @@
 namespace mk::capsys {
 namespace {
 
-// The Endpoint object, in the 64 bytes its capability names.
-struct EndpointObject {
-    Dispatcher* receiver;       // waiting in kSysReplyRecv, or null
-    Dispatcher* senders_head;   // callers waiting for a receiver
-    Dispatcher* senders_tail;
-};
-static_assert(sizeof(EndpointObject) <= caps::kEndpointBytes);
 
 EndpointObject& object(const caps::Capability& c) { return *static_cast<EndpointObject*>(paging::phys_to_virt(c.base)); }
 
@@ -40,7 +34,7 @@ void fail(TrapFrame& f, Error e) {
 Result<caps::Cte*> offered_cap(CoreCaps& cc, Dispatcher& d, u64 address) {
     if (address == abi::kNoCap) return static_cast<caps::Cte*>(nullptr);
     if (address > 0xFFFFFFFF) return Error::OutOfRange;
-    caps::Cte* c = TRY(caps::lookup_cap(cc.table, d.cspace, static_cast<caps::CapAddr>(address), caps::CapType::Null));
+    caps::Cte* c = TRY(caps::lookup_cap(cc.table, d.cspace(), static_cast<caps::CapAddr>(address), caps::CapType::Null));
     if (!caps::has_rights(c->cap().rights, caps::Rights::Grant)) return Error::NoRights;
     return c;
 }
@@ -75,7 +69,7 @@ void sys_call(TrapFrame& f) {
     Dispatcher* me = sched.current();
     CoreCaps& cc = *this_core().caps;
     if (me == nullptr || f.rdi > 0xFFFFFFFF) return fail(f, Error::InvalidCap);
-    auto ep = caps::lookup_cap(cc.table, me->cspace, static_cast<caps::CapAddr>(f.rdi), caps::CapType::Endpoint);
+    auto ep = caps::lookup_cap(cc.table, me->cspace(), static_cast<caps::CapAddr>(f.rdi), caps::CapType::Endpoint);
     if (!ep.ok()) return fail(f, ep.error());
     u64 badge = (*ep)->cap().badge();
     EndpointObject& o = object((*ep)->cap());
@@ -84,6 +78,8 @@ void sys_call(TrapFrame& f) {
         Error e = deliver(cc, *me, f, badge, *r, r->context);
         if (e != Error::Ok) return fail(f, e);
         o.receiver = nullptr;
+        r->waiting_on = nullptr;
+        me->called = r;
         me->state = DispatcherState::Blocked;  // until the reply
         sched.switch_to(f, r);
         return;
@@ -96,6 +92,7 @@ void sys_call(TrapFrame& f) {
     if (o.senders_tail != nullptr) o.senders_tail->next_sender = me;
     else o.senders_head = me;
     o.senders_tail = me;
+    me->waiting_on = &o;
     me->state = DispatcherState::Blocked;
     sched.reschedule(f);
 }
@@ -107,6 +104,7 @@ void sys_reply(TrapFrame& f) {
     if (caller == nullptr || caller->state != DispatcherState::Blocked) return fail(f, Error::NotFound);
     copy_words(caller->context, f);
     caller->context.rax = static_cast<u64>(Error::Ok);
+    caller->called = nullptr;
     me->reply_to = nullptr;
     sched.wake(caller);
     f.rax = static_cast<u64>(Error::Ok);
@@ -117,7 +115,7 @@ void sys_reply_recv(TrapFrame& f) {
     Dispatcher* me = sched.current();
     CoreCaps& cc = *this_core().caps;
     if (me == nullptr || f.rdi > 0xFFFFFFFF) return fail(f, Error::InvalidCap);
-    auto ep = caps::lookup_cap(cc.table, me->cspace, static_cast<caps::CapAddr>(f.rdi), caps::CapType::Endpoint);
+    auto ep = caps::lookup_cap(cc.table, me->cspace(), static_cast<caps::CapAddr>(f.rdi), caps::CapType::Endpoint);
     if (!ep.ok()) return fail(f, ep.error());
     EndpointObject& o = object((*ep)->cap());
     if (o.receiver != nullptr && o.receiver != me) return fail(f, Error::Busy);  // one receiver per endpoint
@@ -135,20 +133,30 @@ void sys_reply_recv(TrapFrame& f) {
         o.senders_head = s->next_sender;
         if (o.senders_head == nullptr) o.senders_tail = nullptr;
         if (s->state != DispatcherState::Blocked) continue;  // ended while waiting
+        s->waiting_on = nullptr;
         Error e = deliver(cc, *s, s->context, s->call_badge, *me, f);
         if (e != Error::Ok) {  // the caller's capability cannot be taken: it gets the error
             s->context.rax = static_cast<u64>(e);
             sched.wake(s);
             continue;
         }
-        if (caller != nullptr && caller->state == DispatcherState::Blocked) sched.wake(caller);
+        s->called = me;
+        if (caller != nullptr && caller->state == DispatcherState::Blocked) {
+            caller->called = nullptr;
+            sched.wake(caller);
+        }
         return;
     }
     // Wait; hand the core to the caller we just answered, if any.
     o.receiver = me;
+    me->waiting_on = &o;
     me->state = DispatcherState::Blocked;
-    if (caller != nullptr && caller->state == DispatcherState::Blocked) sched.switch_to(f, caller);
-    else sched.reschedule(f);
+    if (caller != nullptr && caller->state == DispatcherState::Blocked) {
+        caller->called = nullptr;
+        sched.switch_to(f, caller);
+        return;
+    }
+    sched.reschedule(f);
 }
 
 }  // namespace mk::capsys

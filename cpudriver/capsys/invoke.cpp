@@ -3,6 +3,7 @@
 // revoke, for every type) or the type's own methods. Every handler decodes and
 // checks all of its arguments before it changes anything.
 #include "capsys/core_caps.hpp"
+#include "capsys/reclaim.hpp"
 #include "core.hpp"
 #include "dispatcher.hpp"
 #include "traps.hpp"
@@ -40,14 +41,18 @@ InvokeResult generic(CoreCaps& cc, const Invocation& inv) {
             return {s.ok() ? Error::Ok : s.error(), 0};
         }
         case abi::kCapDelete: {
-            auto out = cc.table.delete_cap(inv.cap);
+            KernelReclaimer reclaimer;
+            auto out = cc.table.delete_cap(inv.cap, &reclaimer);
             if (!out.ok()) return {out.error(), 0};
+            reclaimer.finish();
             cc.mappings.sweep();
             return {Error::Ok, static_cast<u64>(out->kind)};
         }
         case abi::kCapRevoke: {
-            auto out = cc.table.revoke(inv.cap);
+            KernelReclaimer reclaimer;
+            auto out = cc.table.revoke(inv.cap, &reclaimer);
             if (!out.ok()) return {out.error(), 0};
+            reclaimer.finish();
             cc.mappings.sweep();
             return {Error::Ok, out->caps_deleted};
         }
@@ -59,7 +64,7 @@ InvokeResult generic(CoreCaps& cc, const Invocation& inv) {
 
 Result<caps::Cte*> empty_slot(CoreCaps& cc, Dispatcher& d, u64 address) {
     if (address > 0xFFFFFFFF) return Error::OutOfRange;
-    caps::Cte* slot = TRY(caps::lookup(cc.table, d.cspace, static_cast<caps::CapAddr>(address)));
+    caps::Cte* slot = TRY(caps::lookup(cc.table, d.cspace(), static_cast<caps::CapAddr>(address)));
     if (!slot->empty()) return Error::SlotOccupied;
     return slot;
 }
@@ -67,7 +72,7 @@ Result<caps::Cte*> empty_slot(CoreCaps& cc, Dispatcher& d, u64 address) {
 Result<SlotRange> slot_range(CoreCaps& cc, Dispatcher& d, u64 address) {
     if (address > 0xFFFFFFFF) return Error::OutOfRange;
     auto a = static_cast<caps::CapAddr>(address);
-    caps::Cte* cnode = TRY(caps::lookup_cap(cc.table, d.cspace, caps::cap_addr(caps::l1_index(a), 0), caps::CapType::CNode,
+    caps::Cte* cnode = TRY(caps::lookup_cap(cc.table, d.cspace(), caps::cap_addr(caps::l1_index(a), 0), caps::CapType::CNode,
                                             caps::Level::L1));
     return SlotRange{cnode, caps::l2_index(a)};
 }
@@ -80,7 +85,7 @@ void sys_invoke(TrapFrame& f) {
         f.rdx = v;
     };
     if (d == nullptr || f.rdi > 0xFFFFFFFF) return result(Error::InvalidCap, 0);
-    auto slot = caps::lookup_cap(cc.table, d->cspace, static_cast<caps::CapAddr>(f.rdi), caps::CapType::Null);
+    auto slot = caps::lookup_cap(cc.table, d->cspace(), static_cast<caps::CapAddr>(f.rdi), caps::CapType::Null);
     if (!slot.ok()) return result(slot.error(), 0);
     Invocation inv{*d, **slot, f.rsi, {f.rdx, f.r10, f.r8, f.r9}};
     InvokeResult r{Error::UnknownMethod, 0};
@@ -100,6 +105,8 @@ void sys_invoke(TrapFrame& f) {
         }
     }
     result(r.error, r.value);
+    // The invocation may have destroyed the caller's own dispatcher.
+    if (d->state == DispatcherState::Dead) this_core().scheduler.reschedule(f);
 }
 
 }  // namespace mk::capsys

@@ -73,6 +73,7 @@ enum CSpaceL1 : u32 {
     kRamCNode = 1,    // RAM capabilities granted to the domain
     kSlotCNode = 2,   // empty slots for the domain's own use
     kSlotCNode2 = 3,  // more empty slots
+    kModuleCNode = 4, // read-only Frames of the boot modules, in DispatcherFrame::modules order
 };
 enum TaskSlot : u32 {
     kTaskRootCNode = 0,   // the root (L1) CNode itself

@@ -69,6 +69,13 @@ struct DispatcherFrame {
     // first stack pointer and the first argument (RDI) of the new dispatcher.
     u64 start_sp;
     u64 start_arg;
+    // The boot modules this domain holds read-only Frames of (abi::kModuleCNode):
+    // the name (the first word of the module's command line) and its size.
+    u64 module_count;
+    struct {
+        char name[32];
+        u64 bytes;
+    } modules[16];
 };
 static_assert(sizeof(DispatcherFrame) <= 4096);
 

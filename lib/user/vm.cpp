@@ -12,14 +12,14 @@ Result<u32> SlotAllocator::next() {
     return abi::cap_address(l1_, used_++);
 }
 
-Result<u32> AddressSpace::make(u32 type, u32 size_log2) {
+Result<u32> RamAllocator::make(u32 type, u32 size_log2) {
     u64 bytes = u64{1} << size_log2;
-    u64 offset = align_up(ram_used_, bytes);  // objects are naturally aligned
-    if (offset + bytes > ram_bytes_) return Error::NoMemory;
+    u64 offset = align_up(used_, bytes);  // objects are naturally aligned
+    if (offset + bytes > bytes_) return Error::NoMemory;
     u32 slot = TRY(slots_.next());
     Error e = retype(ram_, static_cast<CapType>(type), size_log2, 1, offset, slot);
     if (e != Error::Ok) return e;
-    ram_used_ = offset + bytes;
+    used_ = offset + bytes;
     return slot;
 }
 
@@ -36,7 +36,7 @@ Result<u32> AddressSpace::table_for(u64 va, int level) {
         if (found == 0) {
             if (table_count_ == sizeof tables_ / sizeof tables_[0]) return Error::Full;
             u32 type = static_cast<u32>(l == 3 ? CapType::Pdpt : l == 2 ? CapType::Pd : CapType::Pt);
-            found = TRY(make(type, 12));
+            found = TRY(ram_.make(type, 12));
             u64 index = (va >> (12 + 9 * l)) & 0x1FF;  // its entry in the parent table
             Error e = map(parent, index, found);
             if (e != Error::Ok) return e;
@@ -47,11 +47,16 @@ Result<u32> AddressSpace::table_for(u64 va, int level) {
     return parent;
 }
 
-Result<u32> AddressSpace::map_new_page(u64 va) {
+Status AddressSpace::map_frame(u64 va, u32 frame, u64 flags) {
     u32 pt = TRY(table_for(va, 1));
-    u32 frame = TRY(make(static_cast<u32>(CapType::Frame), 12));
-    Error e = map(pt, (va >> 12) & 0x1FF, frame, abi::kMapWrite);
+    Error e = map(pt, (va >> 12) & 0x1FF, frame, flags);
     if (e != Error::Ok) return e;
+    return {};
+}
+
+Result<u32> AddressSpace::map_new_page(u64 va) {
+    u32 frame = TRY(ram_.make(static_cast<u32>(CapType::Frame), 12));
+    TRY_STATUS(map_frame(va, frame, abi::kMapWrite));
     ++pages_made_;
     return frame;
 }

@@ -1,8 +1,9 @@
 // User-level virtual memory (the exokernel idea: the CPU driver only checks
-// each step, this library decides). A Region is a range of the domain's own
-// address space backed lazily: the first touch of a page faults, the fault
-// upcall lands in Region's handler, which makes a Frame from the domain's RAM,
-// maps it (creating the page-table levels it needs, also from RAM) and resumes.
+// each step, this library decides). A RamAllocator makes objects from one of
+// the domain's RAM capabilities; an AddressSpace installs page tables and
+// frames into a Pml4 (the domain's own, or a new domain's). A lazy Region is
+// backed on first touch: the fault upcall lands in its handler, which makes a
+// Frame, maps it (creating the page-table levels it needs) and resumes.
 #pragma once
 
 #include "abi/caps.hpp"
@@ -21,29 +22,43 @@ private:
     u32 used_ = 0;
 };
 
+class RamAllocator {
+public:
+    // Uses `ram` (a RAM capability of `bytes`) from its start, naturally aligned.
+    RamAllocator(u32 ram, u64 bytes, SlotAllocator& slots) : ram_(ram), bytes_(bytes), slots_(slots) {}
+    // Retypes one object of `type` (a CapType number) and 2^size_log2 bytes;
+    // returns its capability's address.
+    Result<u32> make(u32 type, u32 size_log2);
+    SlotAllocator& slots() { return slots_; }
+
+private:
+    u32 ram_;
+    u64 bytes_, used_ = 0;
+    SlotAllocator& slots_;
+};
+
 class AddressSpace {
 public:
-    // `vspace` is the domain's Pml4 capability, `ram` a RAM capability to make
-    // frames and tables from (used from its start, one page at a time).
-    AddressSpace(u32 vspace, u32 ram, u64 ram_bytes, SlotAllocator& slots)
-        : vspace_(vspace), ram_(ram), ram_bytes_(ram_bytes), slots_(slots) {}
+    AddressSpace(u32 vspace, RamAllocator& ram) : vspace_(vspace), ram_(ram) {}
 
+    // Maps an existing 4 KiB Frame at `va` (flags: abi::kMapWrite or abi::kMapExecute).
+    Status map_frame(u64 va, u32 frame, u64 flags);
     // Makes a fresh zeroed page and maps it at `va` (write, never execute);
     // returns the Frame capability's address.
     Result<u32> map_new_page(u64 va);
+    // Makes an object from the RAM (see RamAllocator::make).
+    Result<u32> make(u32 type, u32 size_log2) { return ram_.make(type, size_log2); }
     u64 pages_made() const { return pages_made_; }
-    // Retypes one object of `type` (a CapType number) and 2^size_log2 bytes
-    // from the RAM; returns its capability's address.
-    Result<u32> make(u32 type, u32 size_log2);
+    u32 vspace() const { return vspace_; }
 
 private:
-    // The table capability for `va` at `level` (3 = Pdpt under the Pml4 ...),
-    // installing one if the entry is empty.
+    // The page-table capability that covers `va` at `level` (3 = Pdpt, 2 = Pd,
+    // 1 = Pt), installing one (and those above it) if missing.
     Result<u32> table_for(u64 va, int level);
 
-    u32 vspace_, ram_;
-    u64 ram_bytes_, ram_used_ = 0, pages_made_ = 0;
-    SlotAllocator& slots_;
+    u32 vspace_;
+    RamAllocator& ram_;
+    u64 pages_made_ = 0;
     // The tables this address space installed: (level, first address covered) -> capability.
     struct Table {
         int level;

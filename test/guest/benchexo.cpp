@@ -74,8 +74,8 @@ alignas(16) u8 g_server_stack[16384];
 
 bool measure_pct(u32 cores) {
     static SlotAllocator slots(abi::kSlotCNode);
-    static AddressSpace space(abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace), abi::cap_address(abi::kRamCNode, 0),
-                              4u << 20, slots);
+    static RamAllocator ram(abi::cap_address(abi::kRamCNode, 0), 4u << 20, slots);
+    static AddressSpace space(abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace), ram);
     auto ep = space.make(u32(CapType::Endpoint), 6);
     if (!ep.ok()) return false;
     auto server = start_dispatcher(space, 0x20000000000, echo_server,

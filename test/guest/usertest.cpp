@@ -112,7 +112,8 @@ constexpr u32 kRam = cap_address(abi::kRamCNode, 0);
 constexpr u32 kVSpace = cap_address(abi::kTaskCNode, abi::kTaskVSpace);
 u32 slot(u32 n) { return cap_address(abi::kSlotCNode, n); }
 SlotAllocator g_slots(abi::kSlotCNode2);
-AddressSpace g_space(kVSpace, kRam, 4u << 20, g_slots);
+RamAllocator g_ram(kRam, 4u << 20, g_slots);
+AddressSpace g_space(kVSpace, g_ram);
 AddressSpace& space = g_space;
 
 CapType type_of(u32 cap) {
@@ -319,6 +320,30 @@ void test_stubs_on_the_same_core() {
     check(client.stop().ok(), "stubs: one-way request");
 }
 
+// Destroying a live dispatcher and its endpoint (by revoking the RAM they
+// came from) stops the dispatcher for good and wakes nobody into freed memory.
+[[noreturn]] void waiting_server(u64 endpoint) {
+    Message none{};
+    reply_recv(static_cast<u32>(endpoint), none);
+    printf("TEST FAILED: a destroyed dispatcher ran again");
+    exit(1);
+}
+alignas(16) u8 g_waiting_stack[8192];
+
+void test_reclaim() {
+    auto ep = space.make(u32(CapType::Endpoint), 6);
+    auto server = ep.ok() ? start_dispatcher(space, 0x40000000000, waiting_server,
+                                             reinterpret_cast<u64>(g_waiting_stack + sizeof g_waiting_stack), *ep)
+                          : Result<u32>(ep.error());
+    check(server.ok(), "reclaim: a server waits on its endpoint");
+    if (!server.ok()) return;
+    yield();  // let it block in kSysReplyRecv
+    check(revoke(kRam) == Error::Ok, "reclaim: revoke the RAM under a live dispatcher and endpoint");
+    Message m{};
+    check(call(*ep, m) == Error::InvalidCap, "reclaim: the endpoint capability is gone");
+    for (int i = 0; i < 3; ++i) yield();  // a resurrected server would print and fail the run
+}
+
 }  // namespace
 
 extern "C" int domain_main(u32 core, u32 cores) {
@@ -327,6 +352,7 @@ extern "C" int domain_main(u32 core, u32 cores) {
     test_capabilities();
     test_protected_calls();
     test_stubs_on_the_same_core();
+    test_reclaim();
     printf("USERTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
     // Isolation: with no handler, touching kernel memory ends this domain only.
     frame().fault_handler = 0;
