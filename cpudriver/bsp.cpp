@@ -311,7 +311,11 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     run_test_fault(cmdline);
     if (cmdline.has("pairs") || cmdline.has("bench-urpc")) connect_all_pairs();
     if (cmdline.has("pairs") && !run_all_pairs_exchange(5000)) fail("pairs: the all-pairs exchange failed", Error::BadMessage);
-    if (cmdline.has("bench-urpc")) run_urpc_benchmark(500);
+    if (cmdline.has("bench-urpc")) {
+        auto samples = cmdline.get_u64("bench-urpc", 500);  // bench-urpc or bench-urpc=SAMPLES
+        if (!samples.ok() || *samples == 0 || *samples > 4096) fail("bench-urpc: samples must be 1..4096", Error::InvalidArgument);
+        run_urpc_benchmark(static_cast<u32>(*samples));
+    }
     if (cmdline.has("demo")) {
         print_motd();
         run_demo();

@@ -22,7 +22,7 @@ u32 self_tag() { return core_number() + 1; }
 bool acquire() {
     u32 me = self_tag();
     if (load_relaxed(&g_owner) == me) return false;
-    for (u64 spins = 0; spins < (u64{1} << 28); ++spins) {
+    for (u64 spins = 0; spins < (u64{1} << 22); ++spins) {
         u32 expected = 0;
         if (compare_exchange(&g_owner, expected, me)) return true;
         cpu_relax();
