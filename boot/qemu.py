@@ -105,6 +105,8 @@ def artifacts(build_dir, args=()):
     guest = os.path.join(build_dir, "test", "guest")
     if "test" in args:  # the in-guest test programs, only when asked for
         modules += [os.path.join(guest, name + ".elf") for name in ("usertest", "syscallfuzz")]
+    if "test" in args or any(w.startswith("run=") for w in args):  # a program they spawn
+        modules.append(os.path.join(guest, "hello.elf"))
     for word in args:  # run=NAME: a program from the build (guest tests and benchmarks)
         if word.startswith("run=") and os.path.exists(os.path.join(guest, word[4:] + ".elf")):
             modules.append(os.path.join(guest, word[4:] + ".elf"))

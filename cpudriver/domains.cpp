@@ -109,13 +109,14 @@ Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const
         if (!is_aligned(m.start, kPageSize) || m.end <= m.start) continue;
         u64 bytes = align_up(m.end - m.start, kPageSize);
         TRY_STATUS(cc.table.create_root(modules[df.module_count], Capability::frame(m.start, bytes, caps::Rights::Read)));
-        // The name: the first word of the module's command line, without directories.
+        // The name: the first word of the module's command line, without
+        // directories and extension (as boot::module_is matches it).
         const char* n = m.name;
         for (const char* p = m.name; *p != '\0' && *p != ' '; ++p) {
             if (*p == '/') n = p + 1;
         }
         usize len = 0;
-        while (n[len] != '\0' && n[len] != ' ' && len + 1 < sizeof df.modules[0].name) ++len;
+        while (n[len] != '\0' && n[len] != ' ' && n[len] != '.' && len + 1 < sizeof df.modules[0].name) ++len;
         __builtin_memcpy(df.modules[df.module_count].name, n, len);
         df.modules[df.module_count].name[len] = '\0';
         df.modules[df.module_count].bytes = m.end - m.start;

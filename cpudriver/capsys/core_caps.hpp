@@ -36,6 +36,11 @@ struct InvokeResult {
     u64 value;
 };
 
+// The slot a capability address names in the caller's CSpace: an L2 slot,
+// or with abi::kL1Flag a slot of the root CNode itself.
+Result<caps::Cte*> resolve_slot(CoreCaps& cc, Dispatcher& d, u64 address);
+// The capability there, of `type` unless that is Null (InvalidCap, WrongType).
+Result<caps::Cte*> resolve_cap(CoreCaps& cc, Dispatcher& d, u64 address, caps::CapType type);
 // An empty slot named by its capability address in the caller's CSpace.
 Result<caps::Cte*> empty_slot(CoreCaps& cc, Dispatcher& d, u64 address);
 // The L2 CNode holding the slot `address` names, and that slot's index.

@@ -14,8 +14,7 @@ namespace mk::capsys {
 namespace {
 
 Result<caps::Cte*> cap_of(CoreCaps& cc, Dispatcher& d, u64 address, caps::CapType type) {
-    if (address > 0xFFFFFFFF) return Error::OutOfRange;
-    return caps::lookup_cap(cc.table, d.cspace(), static_cast<caps::CapAddr>(address), type);
+    return resolve_cap(cc, d, address, type);
 }
 
 }  // namespace

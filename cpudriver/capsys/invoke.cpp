@@ -62,9 +62,26 @@ InvokeResult generic(CoreCaps& cc, const Invocation& inv) {
 
 }  // namespace
 
-Result<caps::Cte*> empty_slot(CoreCaps& cc, Dispatcher& d, u64 address) {
+Result<caps::Cte*> resolve_slot(CoreCaps& cc, Dispatcher& d, u64 address) {
     if (address > 0xFFFFFFFF) return Error::OutOfRange;
-    caps::Cte* slot = TRY(caps::lookup(cc.table, d.cspace(), static_cast<caps::CapAddr>(address)));
+    auto a = static_cast<u32>(address);
+    if ((a & abi::kL1Flag) != 0) {
+        u32 l1 = a & ~abi::kL1Flag;
+        if (l1 >= caps::kL1MaxSlots) return Error::OutOfRange;
+        return caps::lookup(cc.table, d.cspace(), caps::cap_addr(l1, 0), caps::Level::L1);
+    }
+    return caps::lookup(cc.table, d.cspace(), a);
+}
+
+Result<caps::Cte*> resolve_cap(CoreCaps& cc, Dispatcher& d, u64 address, caps::CapType type) {
+    caps::Cte* c = TRY(resolve_slot(cc, d, address));
+    if (c->empty()) return Error::InvalidCap;
+    if (type != caps::CapType::Null && c->cap().type != type) return Error::WrongType;
+    return c;
+}
+
+Result<caps::Cte*> empty_slot(CoreCaps& cc, Dispatcher& d, u64 address) {
+    caps::Cte* slot = TRY(resolve_slot(cc, d, address));
     if (!slot->empty()) return Error::SlotOccupied;
     return slot;
 }
@@ -85,7 +102,7 @@ void sys_invoke(TrapFrame& f) {
         f.rdx = v;
     };
     if (d == nullptr || f.rdi > 0xFFFFFFFF) return result(Error::InvalidCap, 0);
-    auto slot = caps::lookup_cap(cc.table, d->cspace(), static_cast<caps::CapAddr>(f.rdi), caps::CapType::Null);
+    auto slot = resolve_cap(cc, *d, f.rdi, caps::CapType::Null);
     if (!slot.ok()) return result(slot.error(), 0);
     Invocation inv{*d, **slot, f.rsi, {f.rdx, f.r10, f.r8, f.r9}};
     InvokeResult r{Error::UnknownMethod, 0};

@@ -1,8 +1,9 @@
 // RAM capabilities (and Frames, which may be cut into smaller Frames):
 // kRamRetype makes typed objects from untyped memory. The capability table
 // checks the range and the derivation tree; this file then prepares each new
-// object's memory: zeroed (never leak a previous owner's data), and a new
-// top-level page table gets the kernel half so it can become a CR3.
+// object made from RAM: zeroed (never leak a previous owner's data), and a new
+// top-level page table gets the kernel half so it can become a CR3. A Frame
+// cut into smaller Frames keeps its contents.
 #include "capsys/core_caps.hpp"
 #include "core.hpp"
 #include "dispatcher.hpp"
@@ -39,7 +40,11 @@ InvokeResult invoke_ram(CoreCaps& cc, const Invocation& inv) {
     PhysAddr base = inv.cap.cap().base + args.offset;
     Status s = cc.table.retype(inv.cap, args, *range->cnode);
     if (!s.ok()) return {s.error(), 0};
-    for (u64 i = 0; i < args.count; ++i) prepare_object(args.type, base + i * args.object_size, args.object_size);
+    // Objects made from RAM are fresh and get prepared; a Frame cut into
+    // smaller Frames keeps its contents (it may be read-only: a boot module).
+    if (inv.cap.cap().type == caps::CapType::Ram) {
+        for (u64 i = 0; i < args.count; ++i) prepare_object(args.type, base + i * args.object_size, args.object_size);
+    }
     return {Error::Ok, args.count};
 }
 

@@ -65,6 +65,11 @@ struct CapIdentity {
 };
 
 constexpr u32 cap_address(u32 l1, u32 l2) { return (l1 << 8) | l2; }
+// A slot of the root CNode itself (which holds L2 CNodes), rather than a slot
+// inside one: the way to place a CNode capability where its slots become
+// addressable as cap_address(l1, ...).
+inline constexpr u32 kL1Flag = 0x80000000u;
+constexpr u32 l1_slot(u32 l1) { return kL1Flag | l1; }
 
 // The capability space of a domain started at boot. L1 slots hold L2 CNodes
 // of 256 slots each.
@@ -82,6 +87,7 @@ enum TaskSlot : u32 {
     kTaskFrame = 3,       // its dispatcher frame (Frame)
     kTaskKernel = 4,      // the Kernel capability (monitors only)
     kTaskIo = 5,          // all I/O ports (monitors only)
+    kTaskParent = 6,      // an Endpoint to the domain that spawned this one, if any
 };
 
 }  // namespace mk::abi

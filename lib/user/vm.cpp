@@ -14,7 +14,14 @@ Result<u32> SlotAllocator::next() {
 
 Result<u32> RamAllocator::make(u32 type, u32 size_log2) {
     u64 bytes = u64{1} << size_log2;
-    u64 offset = align_up(used_, bytes);  // objects are naturally aligned
+    if (!base_known_) {  // objects are aligned to their size in physical memory, not just in the RAM
+        abi::CapIdentity id{};
+        Error e = identify(ram_, id);
+        if (e != Error::Ok) return e;
+        base_ = id.base;
+        base_known_ = true;
+    }
+    u64 offset = align_up(base_ + used_, bytes) - base_;
     if (offset + bytes > bytes_) return Error::NoMemory;
     u32 slot = TRY(slots_.next());
     Error e = retype(ram_, static_cast<CapType>(type), size_log2, 1, offset, slot);
@@ -50,6 +57,13 @@ Result<u32> AddressSpace::table_for(u64 va, int level) {
 Status AddressSpace::map_frame(u64 va, u32 frame, u64 flags) {
     u32 pt = TRY(table_for(va, 1));
     Error e = map(pt, (va >> 12) & 0x1FF, frame, flags);
+    if (e != Error::Ok) return e;
+    return {};
+}
+
+Status AddressSpace::unmap_page(u64 va) {
+    u32 pt = TRY(table_for(va, 1));
+    Error e = unmap(pt, (va >> 12) & 0x1FF);
     if (e != Error::Ok) return e;
     return {};
 }

@@ -34,6 +34,8 @@ public:
 private:
     u32 ram_;
     u64 bytes_, used_ = 0;
+    u64 base_ = 0;
+    bool base_known_ = false;
     SlotAllocator& slots_;
 };
 
@@ -43,6 +45,9 @@ public:
 
     // Maps an existing 4 KiB Frame at `va` (flags: abi::kMapWrite or abi::kMapExecute).
     Status map_frame(u64 va, u32 frame, u64 flags);
+    // Removes the mapping at `va` (the Frame capability stays).
+    Status unmap_page(u64 va);
+    RamAllocator& ram() { return ram_; }
     // Makes a fresh zeroed page and maps it at `va` (write, never execute);
     // returns the Frame capability's address.
     Result<u32> map_new_page(u64 va);

@@ -10,6 +10,7 @@
 #include "user/dispatch.hpp"
 #include "user/idl_transport.hpp"
 #include "user/pct.hpp"
+#include "user/spawn.hpp"
 #include "user/syscall.hpp"
 #include "user/vm.hpp"
 
@@ -320,6 +321,25 @@ void test_stubs_on_the_same_core() {
     check(client.stop().ok(), "stubs: one-way request");
 }
 
+// A domain spawned at user level from a boot module (lib/user/spawn.hpp).
+void test_spawn() {
+    static Spawner spawner(space, 0x50000000000, 0x60000000000, 10, 11);
+    auto ep = space.make(u32(CapType::Endpoint), 6);
+    check(ep.ok(), "spawn: an endpoint for the child");
+    if (!ep.ok()) return;
+    auto child = spawner.spawn(g_ram, "hello", 77, *ep);
+    check(child.ok(), "spawn: a program from a boot module starts in a new domain");
+    if (!child.ok()) {
+        printf("spawn failed: %s", error_name(child.error()));
+        return;
+    }
+    Received r = reply_recv(*ep, Message{});
+    check(r.error == Error::Ok && r.m.w[0] == 0x4E110 && r.m.w[1] == 77, "spawn: the new domain calls its parent");
+    check(reply(Message{}) == Error::Ok, "spawn: the parent answers");
+    check(spawner.spawn(g_ram, "no-such-module", 0, abi::kNoCap).error() == Error::NotFound,
+          "spawn: an unknown module is refused");
+}
+
 // Destroying a live dispatcher and its endpoint (by revoking the RAM they
 // came from) stops the dispatcher for good and wakes nobody into freed memory.
 [[noreturn]] void waiting_server(u64 endpoint) {
@@ -352,6 +372,7 @@ extern "C" int domain_main(u32 core, u32 cores) {
     test_capabilities();
     test_protected_calls();
     test_stubs_on_the_same_core();
+    test_spawn();
     test_reclaim();
     printf("USERTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
     // Isolation: with no handler, touching kernel memory ends this domain only.
