@@ -33,8 +33,7 @@ void fail(TrapFrame& f, Error e) {
 // The capability a caller offers, already checked (Grant), or nullptr.
 Result<caps::Cte*> offered_cap(CoreCaps& cc, Dispatcher& d, u64 address) {
     if (address == abi::kNoCap) return static_cast<caps::Cte*>(nullptr);
-    if (address > 0xFFFFFFFF) return Error::OutOfRange;
-    caps::Cte* c = TRY(caps::lookup_cap(cc.table, d.cspace(), static_cast<caps::CapAddr>(address), caps::CapType::Null));
+    caps::Cte* c = TRY(resolve_cap(cc, d, address, caps::CapType::Null));
     if (!caps::has_rights(c->cap().rights, caps::Rights::Grant)) return Error::NoRights;
     return c;
 }
@@ -62,14 +61,19 @@ Error deliver(CoreCaps& cc, Dispatcher& sender, const TrapFrame& message, u64 ba
     return Error::Ok;
 }
 
+// The Endpoint capability the caller names in RDI.
+Result<caps::Cte*> endpoint_in_rdi(CoreCaps& cc, Dispatcher* me, const TrapFrame& f) {
+    if (me == nullptr) return Error::InvalidCap;
+    return resolve_cap(cc, *me, f.rdi, caps::CapType::Endpoint);
+}
+
 }  // namespace
 
 void sys_call(TrapFrame& f) {
     Scheduler& sched = this_core().scheduler;
     Dispatcher* me = sched.current();
     CoreCaps& cc = *this_core().caps;
-    if (me == nullptr || f.rdi > 0xFFFFFFFF) return fail(f, Error::InvalidCap);
-    auto ep = caps::lookup_cap(cc.table, me->cspace(), static_cast<caps::CapAddr>(f.rdi), caps::CapType::Endpoint);
+    auto ep = endpoint_in_rdi(cc, me, f);
     if (!ep.ok()) return fail(f, ep.error());
     u64 badge = (*ep)->cap().badge();
     EndpointObject& o = object((*ep)->cap());
@@ -114,8 +118,7 @@ void sys_reply_recv(TrapFrame& f) {
     Scheduler& sched = this_core().scheduler;
     Dispatcher* me = sched.current();
     CoreCaps& cc = *this_core().caps;
-    if (me == nullptr || f.rdi > 0xFFFFFFFF) return fail(f, Error::InvalidCap);
-    auto ep = caps::lookup_cap(cc.table, me->cspace(), static_cast<caps::CapAddr>(f.rdi), caps::CapType::Endpoint);
+    auto ep = endpoint_in_rdi(cc, me, f);
     if (!ep.ok()) return fail(f, ep.error());
     EndpointObject& o = object((*ep)->cap());
     if (o.receiver != nullptr && o.receiver != me) return fail(f, Error::Busy);  // one receiver per endpoint

@@ -32,8 +32,7 @@ InvokeResult map(CoreCaps& cc, const Invocation& inv) {
     if (index >= 512 || (table.type == CapType::Pml4 && index >= 256)) return {Error::OutOfRange, 0};
     if ((flags & ~(abi::kMapWrite | abi::kMapExecute)) != 0) return {Error::InvalidArgument, 0};
     if ((flags & abi::kMapWrite) != 0 && (flags & abi::kMapExecute) != 0) return {Error::Unsupported, 0};
-    if (inv.a[1] > 0xFFFFFFFF) return {Error::OutOfRange, 0};
-    auto found = caps::lookup_cap(cc.table, inv.caller.cspace(), static_cast<caps::CapAddr>(inv.a[1]), child_type(table.type));
+    auto found = resolve_cap(cc, inv.caller, inv.a[1], child_type(table.type));
     if (!found.ok()) return {found.error(), 0};
     caps::Cte* child = *found;
     const caps::Capability& c = child->cap();
