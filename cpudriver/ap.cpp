@@ -117,11 +117,9 @@ extern "C" [[noreturn]] void ap_main(smp::ApBootParams* params) {
     // The link state lives in pages of this core's own share that the BSP set
     // aside; the BSP reset the channel frame and never touches this state.
     auto* s = new (params->link_state) ApState(*params->link, params->boot_info, params->bsp_apic);
-    (void)s->reports.core_alive(params->number);
+    (void)s->reports.core_alive(params->setup.number);
 
-    CoreSetup setup{params->number,          params->apic_id,        params->stack_bottom, params->stack_top,
-                    params->double_fault_stack_top, params->nmi_stack_top, params->timer_count};
-    Core& core = setup_core(setup, params->memory);
+    Core& core = setup_core(params->setup, params->memory);
     core.ap_state = s;
     if (lapic::id() != core.apic_id) console::log("warning: APIC id %u, MADT said %u", lapic::id(), core.apic_id);
     x86::sti();

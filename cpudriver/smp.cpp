@@ -56,13 +56,13 @@ StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, urpc
         return {false, 0};
     }
     auto* params = new (paging::phys_to_virt(*params_page)) ApBootParams{};
-    params->number = number;
-    params->apic_id = apic_id;
-    params->stack_bottom = reinterpret_cast<u64>(paging::phys_to_virt(*stack));
-    params->stack_top = stack_top_of(*stack, kKernelStackPages);
-    params->double_fault_stack_top = stack_top_of(*df_stack, 1);
-    params->nmi_stack_top = stack_top_of(*nmi_stack, 1);
-    params->timer_count = timer_count;
+    params->setup = CoreSetup{number,
+                              apic_id,
+                              reinterpret_cast<u64>(paging::phys_to_virt(*stack)),
+                              stack_top_of(*stack, kKernelStackPages),
+                              stack_top_of(*df_stack, 1),
+                              stack_top_of(*nmi_stack, 1),
+                              timer_count};
     params->link = link;
     params->link_state = paging::phys_to_virt(*link_state);
     params->bsp_apic = bsp_peers().apic[0];
@@ -76,7 +76,7 @@ StartResult start_core(u32 number, u32 apic_id, const mem::RangeSet& share, urpc
     auto* tp = reinterpret_cast<TrampolineParams*>(page + (trampoline_params - trampoline_start));
     tp->cr3 = paging::boot_pml4_phys();
     tp->efer_bits = x86::rdmsr(x86::kMsrEfer) & ((1u << 8) | (1u << 11));  // LME, NXE as on the BSP
-    tp->stack = params->stack_top;
+    tp->stack = params->setup.stack_top;
     tp->entry = reinterpret_cast<u64>(&ap_main);
     tp->arg = reinterpret_cast<u64>(params);
 

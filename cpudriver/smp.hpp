@@ -6,6 +6,7 @@
 #pragma once
 
 #include "boot/boot_info.hpp"
+#include "core_setup.hpp"
 #include "mem/range_set.hpp"
 #include "urpc/frame.hpp"
 
@@ -16,13 +17,7 @@ inline constexpr usize kKernelStackPages = 4;
 
 // What the BSP hands an application processor, in a page of the AP's share.
 struct ApBootParams {
-    u32 number;
-    u32 apic_id;
-    u64 stack_bottom;
-    u64 stack_top;
-    u64 double_fault_stack_top;
-    u64 nmi_stack_top;
-    u32 timer_count;
+    CoreSetup setup;                  // what setup_core needs: number, stacks, timer
     urpc::Frame* link;                // the channel to the BSP, reset by the BSP
     void* link_state;                 // pages of this core's share for its end of the link
     u32 bsp_apic;

@@ -2,7 +2,7 @@
 // message, the server (pinned to dst) echoes it, and half of the round trip
 // is one sample. Each mechanism is a small class with ping(i) for the client
 // and pong(i) for the server; measure_pingpong() runs any of them, and
-// measure_interleaved() runs two of them sample by sample.
+// measure_interleaved3() (stub.hpp) runs three of them sample by sample.
 #pragma once
 
 #include <linux/futex.h>
@@ -321,35 +321,6 @@ std::vector<double> measure_pingpong(const Ctx& c, u64 warmup, u64 samples) {
     }
     server.join();
     return v;
-}
-
-// The same for two mechanisms taking turns sample by sample on one pair of
-// threads, so that both meet exactly the same conditions (the machine is
-// shared, and its load moves in and out within milliseconds). For the
-// comparison that matters most: the channel against its physical limit.
-template <typename M1, typename M2>
-void measure_interleaved(const Ctx& c, u64 warmup, u64 samples, std::vector<double>& v1,
-                         std::vector<double>& v2) {
-    M1 m1(c);
-    M2 m2(c);
-    std::thread server([&] {
-        pin_peer(c);
-        for (u64 i = 0; i < warmup + samples; ++i) {
-            m1.pong(i);
-            m2.pong(i);
-        }
-    });
-    for (u64 i = 0; i < warmup + samples; ++i) {
-        const u64 t0 = tsc();
-        m1.ping(i);
-        const u64 t1 = tsc();
-        m2.ping(i);
-        const u64 t2 = tsc();
-        if (i < warmup) continue;
-        v1.push_back(static_cast<double>(t1 - t0) / 2);
-        v2.push_back(static_cast<double>(t2 - t1) / 2);
-    }
-    server.join();
 }
 
 }  // namespace bench

@@ -98,7 +98,10 @@ private:
     ServerSide server_;
 };
 
-// measure_interleaved for three mechanisms.
+// Three mechanisms taking turns sample by sample on one pair of threads, so
+// that all meet exactly the same conditions (the machine is shared, and its
+// load moves in and out within milliseconds): the raw line, the channel and
+// the generated stubs.
 template <typename M1, typename M2, typename M3>
 void measure_interleaved3(const Ctx& c, u64 warmup, u64 samples, std::vector<double>& v1,
                           std::vector<double>& v2, std::vector<double>& v3) {
