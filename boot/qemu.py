@@ -11,13 +11,16 @@ streamed to stdout. Exit status:
   2    bad command line (of this script)
   3    the guest reset or triple-faulted: QEMU exited 0 without a code
   4    QEMU failed to start or died another way
-  124  the timeout expired
+  124  the timeout expired; the launcher then prints where every core was
+       (instruction pointer and kernel function) before it kills QEMU
 """
 import argparse
+import json
 import os
 import re
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -133,6 +136,8 @@ def qemu_command(a, tmpdir):
         cmd += ["-accel", "tcg", "-cpu", "max"]
     if a.gdb:
         cmd += ["-s", "-S"]
+    if a.timeout is not None:  # for the post-mortem on timeout
+        cmd += ["-qmp", f"unix:{os.path.join(tmpdir, 'qmp.sock')},server=on,wait=off"]
     cmdline = " ".join(a.args + (["icount"] if a.icount and "icount" not in a.args else []))
     if a.boot == "kernel":
         cmd += ["-kernel", kernel, "-append", cmdline, "-initrd", ",".join(modules)]
@@ -187,6 +192,7 @@ def run(a):
         if pending:
             emit(pending, log, a.quiet)
         if timed_out:
+            post_mortem(os.path.join(tmpdir, "qmp.sock"), artifacts(a.build_dir)[0])
             proc.kill()
         status = proc.wait()
         elapsed = time.monotonic() - start
@@ -195,6 +201,62 @@ def run(a):
     if ready_after is not None:
         print(f"qemu: all cores ready {ready_after:.3f} s after QEMU started", file=sys.stderr)
     return verdict(status, timed_out, elapsed, a)
+
+
+def qmp_registers(path):
+    """Stops the guest and returns QEMU's 'info registers -a' text, or None."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(5)
+            s.connect(path)
+            f = s.makefile("rw")
+            f.readline()  # the greeting
+            out = None
+            for command in ({"execute": "qmp_capabilities"}, {"execute": "stop"},
+                            {"execute": "human-monitor-command", "arguments": {"command-line": "info registers -a"}}):
+                f.write(json.dumps(command) + "\n")
+                f.flush()
+                while True:  # skip asynchronous events until the command's answer
+                    reply = json.loads(f.readline())
+                    if "return" in reply or "error" in reply:
+                        break
+                out = reply.get("return")
+            return out if isinstance(out, str) else None
+    except (OSError, ValueError):
+        return None
+
+
+def symbolize(kernel, addresses):
+    """Kernel function names for addresses (inlined callers after '<'), through addr2line."""
+    tool = shutil.which("addr2line")
+    names = {}
+    for x in addresses if tool else ():
+        try:
+            out = subprocess.run([tool, "-f", "-i", "-C", "-s", "-e", kernel, hex(x)],
+                                 capture_output=True, text=True, timeout=20).stdout.split("\n")
+        except (OSError, subprocess.SubprocessError):
+            break
+        frames = [f"{out[i]} ({out[i + 1]})" for i in range(0, len(out) - 1, 2)]
+        names[x] = " < ".join(frames)
+    return names
+
+
+def post_mortem(qmp_path, kernel):
+    """Prints where each virtual CPU was when the timeout expired."""
+    text = qmp_registers(qmp_path)
+    if text is None:
+        print("qemu: could not read the CPUs' registers for a post-mortem", file=sys.stderr)
+        return
+    rows = []
+    for chunk in re.split(r"^CPU#", text, flags=re.M)[1:]:
+        cpu, rip, rsp, cpl = (re.search(pat, chunk) for pat in (r"^(\d+)", r"RIP=([0-9a-f]+)", r"RSP=([0-9a-f]+)", r"CPL=(\d)"))
+        if cpu and rip and rsp and cpl:
+            rows.append((int(cpu[1]), int(rip[1], 16), int(cpl[1]), int(rsp[1], 16)))
+    names = symbolize(kernel, sorted({rip for _, rip, cpl, _ in rows if cpl == 0}))
+    print("qemu: where each core was when the timeout expired:", file=sys.stderr)
+    for cpu, rip, cpl, rsp in rows:
+        where = names.get(rip, "?") if cpl == 0 else "user mode"
+        print(f"qemu:   cpu {cpu}: rip {rip:#x} rsp {rsp:#x} cpl {cpl}: {where}", file=sys.stderr)
 
 
 def emit(raw, log, quiet):

@@ -116,6 +116,10 @@ void Scheduler::retire_current(int exit_code) {
 }
 
 [[noreturn]] void Scheduler::start(u64 idle_stack_top, IdleHook hook) {
+    // With interrupts on, a timer tick after started() turns true could run
+    // its own reschedule in the middle of this one: it would find the queue
+    // already emptied and load the idle loop, losing the dispatcher picked here.
+    x86::cli();
     idle_stack_top_ = idle_stack_top;
     idle_hook_ = hook;
     TrapFrame frame{};

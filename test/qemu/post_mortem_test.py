@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""The launcher's post-mortem: when the timeout expires, it names where every
+core was. The guest is told to idle, so both cores must be found in the
+scheduler's idle loop.
+
+    post_mortem_test.py boot/qemu.py BUILD_DIR
+"""
+import re
+import subprocess
+import sys
+
+
+def main():
+    launcher, build_dir = sys.argv[1], sys.argv[2]
+    r = subprocess.run([sys.executable, launcher, "--build-dir", build_dir, "--cores", "2", "--boot", "kernel",
+                        "--timeout", "4", "--", "idle"], capture_output=True, text=True, timeout=120)
+    where = {int(m[1]): m[2] for m in re.finditer(r"qemu:   cpu (\d+): rip 0x[0-9a-f]+ .*?: (.*)", r.stderr)}
+    checks = [
+        (r.returncode == 124, f"launcher exit status {r.returncode}, expected 124 (timeout)"),
+        ("where each core was when the timeout expired" in r.stderr, "no post-mortem heading"),
+        (sorted(where) == [0, 1], f"expected a line for cpu 0 and cpu 1, got {sorted(where)}"),
+        (all("idle_loop" in w for w in where.values()), f"both cores should be in idle_loop: {where}"),
+    ]
+    failed = [why for ok, why in checks if not ok]
+    for why in failed:
+        print("FAIL: " + why)
+    if failed:
+        print("---- launcher output ----\n" + r.stdout + r.stderr)
+        return 1
+    print("ok: post-mortem names the idle loop on both cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
