@@ -70,7 +70,7 @@ void idle_hook() {
 [[noreturn]] void run_domains() {
     ApState& s = state();
     s.domains_started = true;
-    start_core_domains(*s.boot_info);
+    start_core_domains(*s.boot_info, s.monitor_channel);
     auto idle_stack = this_core().memory.alloc(2);
     if (!idle_stack.ok()) panic("no memory for the idle stack");
     this_core().poll_mail = poll_links;
@@ -86,9 +86,12 @@ Status ApControl::ping(const bootidl::CoreControl::PingParams& p, bootidl::CoreC
     for (u8 b : p.payload.view()) r.checksum += b;
     return {};
 }
-Status ApControl::start_domains(const bootidl::CoreControl::StartDomainsParams&,
+Status ApControl::start_domains(const bootidl::CoreControl::StartDomainsParams& p,
                                 bootidl::CoreControl::StartDomainsResults&) {
+    if (p.monitor_channel % kPageSize != 0 || p.monitor_channel >= DIRECT_MAP_SIZE) return Error::InvalidArgument;
+    if (ap->start_requested) return Error::Busy;
     ap->start_requested = true;
+    ap->monitor_channel = p.monitor_channel;
     return {};
 }
 void ApControl::test_fault(const bootidl::CoreControl::TestFaultParams& p) { ap->fault_requested = p.kind; }

@@ -42,6 +42,7 @@ struct ApState {
     const boot::BootInfo* boot_info;
     u32 bsp_apic;
     bool start_requested = false;
+    PhysAddr monitor_channel = 0;  // for the monitor's kTaskMonitorLink
     bool stop_requested = false;
     u64 fault_requested = 0;
     bool domains_started = false;

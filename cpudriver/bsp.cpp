@@ -4,7 +4,9 @@
 //   2. TSC calibration against the PIT, cores from the ACPI MADT
 //   3. free memory cut into one share per core
 //   4. the BSP becomes CPU driver 0 (its own Core, tables, page table, timer)
-//   5. every other core is started and answers on its URPC link (idl/boot.capnp)
+//   5. every other core is started and answers on its URPC link (idl/boot.capnp):
+//      by the BSP's own CPU driver for the kernel-level experiments, otherwise
+//      by core 0's monitor through its Kernel capability (start_core_for_monitor)
 //   6. the boot report, then what the command line asks for
 //
 // docs/boot.md walks through the same steps with the reasons behind them.
@@ -42,6 +44,10 @@ boot::BootInfo g_boot_info;
 // The BSP's own bookkeeping; no other core touches it.
 boot::MadtInfo g_madt;
 BspPeers g_peers;  // core 0 only
+
+// Whether core 0's monitor starts the other cores (see bsp_main).
+bool g_cores_by_monitor = false;
+u32 g_timer_count = 0;  // the LAPIC timer count for 100 Hz, measured on core 0
 
 bool core_ready(u32 n) { return n != 0 && g_peers.link[n] != nullptr && g_peers.link[n]->ready; }
 mem::RangeSet g_shares[smp::kMaxCores];
@@ -192,7 +198,7 @@ void bsp_idle_hook() {
     if (finished || this_core().scheduler.live() != 0) return;
     finished = true;
     for (u32 n = 1; n < g_peers.count; ++n) {
-        if (!core_ready(n)) continue;
+        if (!core_ready(n) || !g_peers.link[n]->domains_started) continue;
         if (!wait_for_core(n, [](CoreLink& c) { return c.domains_ended; }, 10000000)) {
             console::log("core %u did not report that its domains ended", n);
         }
@@ -201,18 +207,40 @@ void bsp_idle_hook() {
     finish_run();
 }
 
-// Every core loads its own monitor: the others on request through their
-// links (CoreControl.startDomains), core 0 itself; then core 0 runs its scheduler.
+// Core 0 loads its monitor and runs its scheduler; the monitor starts the
+// other cores' monitors (and the cores themselves, if they are not up yet)
+// through its Kernel capability, which lands in start_core_for_monitor().
 [[noreturn]] void start_monitors(Core& core) {
-    for (u32 n = 1; n < g_peers.count; ++n) {
-        if (!core_ready(n)) continue;
-        Status s = call_core(n, [](auto& c) { return c.start_domains(); });
-        if (!s.ok()) console::log("core %u did not start its domains: %s", n, error_name(s.error()));
-    }
-    start_core_domains(g_boot_info);
+    start_core_domains(g_boot_info, 0);
     auto idle_stack = core.memory.alloc(2);
     if (!idle_stack.ok()) fail("memory: no idle stack for core 0", idle_stack.error());
     core.scheduler.start(reinterpret_cast<u64>(paging::phys_to_virt(*idle_stack)) + 2 * kPageSize, bsp_idle_hook);
+}
+
+// Brings core n's CPU driver up through the trampoline and waits until it
+// reports ready on its link. False if it does not.
+bool boot_core(u32 n) {
+    Core& core = this_core();
+    auto frame = core.memory.alloc();
+    auto state = core.memory.alloc(align_up(sizeof(CoreLink), kPageSize) / kPageSize);
+    if (!frame.ok() || !state.ok()) {
+        console::log("memory: no link for core %u", n);
+        return false;
+    }
+    auto* link = static_cast<urpc::Frame*>(paging::phys_to_virt(*frame));
+    link->reset();
+    g_peers.link[n] = new (paging::phys_to_virt(*state)) CoreLink(*link, g_peers.apic[n]);
+    smp::start_core(n, g_peers.apic[n], g_shares[n], link, g_timer_count, &g_boot_info);
+    if (!g_peers.link[n]->alive) return false;
+    if (wait_for_core(n, [](CoreLink& l) { return l.ready; }, 5000000)) return true;
+    console::log("core %u started but did not report ready", n);
+    return false;
+}
+
+usize ready_count() {
+    usize ready = 1;
+    for (u32 n = 1; n < g_peers.count; ++n) ready += core_ready(n) ? 1 : 0;
+    return ready;
 }
 
 void run_test_fault(const boot::CommandLine& cmdline) {
@@ -235,6 +263,19 @@ void run_test_fault(const boot::CommandLine& cmdline) {
 }  // namespace
 
 BspPeers& bsp_peers() { return g_peers; }
+
+Status start_core_for_monitor(u32 n, PhysAddr channel) {
+    if (this_core().number != 0) return Error::Unsupported;  // only core 0 holds the links
+    if (n == 0 || n >= g_peers.count) return Error::OutOfRange;
+    if (g_peers.link[n] != nullptr && g_peers.link[n]->domains_started) return Error::Busy;
+    bool up = core_ready(n) || (g_peers.link[n] == nullptr && boot_core(n));
+    // The boot report comes once the monitor has asked for the last core.
+    if (g_cores_by_monitor && n + 1 == g_peers.count) print_boot_report(x86::rdtsc(), ready_count());
+    if (!up) return Error::Timeout;
+    Status s = call_core(n, [channel](auto& c) { return c.start_domains(channel); });
+    if (s.ok()) g_peers.link[n]->domains_started = true;
+    return s;
+}
 
 extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     console::init();
@@ -276,6 +317,7 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
 
     // Core 0: the BSP keeps running on its boot stack.
     u32 timer_count = lapic::measure_timer(tsc::us_to_cycles(10000));  // 100 Hz
+    g_timer_count = timer_count;
     mem::FramePool bsp_pool(g_shares[0], paging::phys_to_virt);
     auto df_stack = bsp_pool.alloc();
     auto nmi_stack = bsp_pool.alloc();
@@ -290,23 +332,15 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     Core& core = setup_core(setup, bsp_pool.ranges());
     x86::sti();
 
-    // Every other core, one at a time through the single trampoline page.
-    for (u32 n = 1; n < g_peers.count; ++n) {
-        auto frame = core.memory.alloc();
-        auto state = core.memory.alloc(align_up(sizeof(CoreLink), kPageSize) / kPageSize);
-        if (!frame.ok() || !state.ok()) fail("memory: no link for another core", Error::NoMemory);
-        auto* link = static_cast<urpc::Frame*>(paging::phys_to_virt(*frame));
-        link->reset();
-        g_peers.link[n] = new (paging::phys_to_virt(*state)) CoreLink(*link, g_peers.apic[n]);
-        smp::start_core(n, g_peers.apic[n], g_shares[n], link, timer_count, &g_boot_info);
+    // The kernel-level experiments need every core before any user level;
+    // otherwise core 0's monitor starts the others (the usual way).
+    bool monitor = boot::find_module(g_boot_info, "monitor") != nullptr && !cmdline.has("no-monitor");
+    g_cores_by_monitor = monitor && g_peers.count > 1 && !cmdline.has("pairs") && !cmdline.has("bench-urpc") &&
+                         !cmdline.has("demo") && !cmdline.has("test-fault");
+    if (!g_cores_by_monitor) {
+        for (u32 n = 1; n < g_peers.count; ++n) boot_core(n);  // one at a time: one trampoline page
+        print_boot_report(x86::rdtsc(), ready_count());
     }
-    usize ready = 1;
-    for (u32 n = 1; n < g_peers.count; ++n) {
-        if (!g_peers.link[n]->alive) continue;
-        if (wait_for_core(n, [](CoreLink& l) { return l.ready; }, 5000000)) ++ready;
-        else console::log("core %u started but did not report ready", n);
-    }
-    print_boot_report(x86::rdtsc(), ready);
 
     run_test_fault(cmdline);
     if (cmdline.has("pairs") || cmdline.has("bench-urpc")) connect_all_pairs();
@@ -321,7 +355,7 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
         run_demo();
     }
     g_finish_with_shutdown = cmdline.has("shutdown") || (cmdline.has("demo") && !cmdline.has("idle"));
-    if (boot::find_module(g_boot_info, "monitor") != nullptr && !cmdline.has("no-monitor")) start_monitors(core);
+    if (monitor) start_monitors(core);
     finish_run();
     for (;;) x86::sti_hlt();
 }

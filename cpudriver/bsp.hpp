@@ -36,7 +36,7 @@ struct CoreLink {
     urpc::Payload stash{};
     bool stashed = false;
     u32 apic;
-    bool alive = false, ready = false, stopped = false, domains_ended = false;
+    bool alive = false, ready = false, stopped = false, domains_started = false, domains_ended = false;
 };
 
 struct BspPeers {
@@ -47,6 +47,13 @@ struct BspPeers {
 };
 
 BspPeers& bsp_peers();
+
+// Kernel.startCore, from core 0's monitor: brings core n up unless it already
+// runs, then has it start its monitor with `channel` (a 4 KiB frame, 0 for
+// none) as its channel to core 0's monitor. Ok, or OutOfRange, Busy
+// (its monitor was started already), Timeout (it did not come up or answer),
+// Unsupported (not on core 0).
+Status start_core_for_monitor(u32 n, PhysAddr channel);
 
 // Issues a CoreControl call on core n's link and waits for its end (the reply,
 // an error reply, or Timeout), serving core 0's own channels meanwhile.

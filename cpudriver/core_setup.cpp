@@ -39,6 +39,7 @@ Core& setup_core(const CoreSetup& s, const mem::RangeSet& memory) {
     core->stack_bottom = s.stack_bottom;
     core->stack_top = s.stack_top;
     core->memory = pool;
+    core->share = memory;
     auto caps_pages = core->memory.alloc(align_up(sizeof(capsys::CoreCaps), kPageSize) / kPageSize);
     if (!caps_pages.ok()) panic("no memory for this core's capability table");
     core->caps = new (paging::phys_to_virt(*caps_pages)) capsys::CoreCaps();

@@ -81,7 +81,8 @@ Status grant_ram(Dispatcher& d, const mem::RangeSet& ram, u32 first) {
 // layout): a root CNode of 64 slots, four L2 CNodes of 256, and the
 // well-known capabilities. These objects were allocated by the kernel at boot,
 // so their capabilities are roots of the derivation tree.
-Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const boot::BootInfo& info) {
+Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const boot::BootInfo& info,
+                    PhysAddr monitor_channel) {
     capsys::CoreCaps& cc = *this_core().caps;
     PhysAddr root = TRY(alloc_zeroed_run(1));
     TRY_STATUS(cc.table.create_root(d.cspace(), Capability::cnode(root, 64)));
@@ -125,6 +126,13 @@ Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const
     if (monitor) {
         TRY_STATUS(cc.table.create_root(task[abi::kTaskKernel], Capability::kernel()));
         TRY_STATUS(cc.table.create_root(task[abi::kTaskIo], Capability::io(0, caps::kIoPortCount)));
+        if (monitor_channel != 0) {
+            // The frame came from core 0's monitor, which holds the other
+            // copy: this one is marked as having a copy on another core.
+            Capability link = Capability::frame(monitor_channel, kPageSize, caps::Rights::Read | caps::Rights::Write);
+            link.remote = caps::Remote::Copies;
+            TRY_STATUS(cc.table.create_root(task[abi::kTaskMonitorLink], link));
+        }
     } else {
         auto ram = this_core().memory.alloc(kTestDomainRam / kPageSize);
         if (ram.ok()) {
@@ -146,7 +154,8 @@ Status grant_remaining_ram(Dispatcher& monitor) {
 u32 core_count() { return g_core_count; }
 void set_core_count(u32 n) { g_core_count = n; }
 
-Status start_domain_from_module(const boot::BootInfo& info, const char* name, Dispatcher** started) {
+Status start_domain_from_module(const boot::BootInfo& info, const char* name, Dispatcher** started,
+                                PhysAddr monitor_channel) {
     const boot::Module* m = boot::find_module(info, name);
     if (m == nullptr) return Error::NotFound;
     elf::Image image;
@@ -174,16 +183,16 @@ Status start_domain_from_module(const boot::BootInfo& info, const char* name, Di
     d->shared().domain_id = d->id;
     d->shared().tsc_hz = tsc::hz();
     init_user_context(d->context, image.entry, abi::kUserStackTop, this_core().number, g_core_count);
-    TRY_STATUS(build_cspace(*d, dpage, str_eq(name, "monitor"), info));
+    TRY_STATUS(build_cspace(*d, dpage, str_eq(name, "monitor"), info, monitor_channel));
     this_core().scheduler.add(d);
     if (started != nullptr) *started = d;
     return {};
 }
 
-void start_core_domains(const boot::BootInfo& info) {
+void start_core_domains(const boot::BootInfo& info, PhysAddr monitor_channel) {
     auto start = [&](const char* name) {
         Dispatcher* d = nullptr;
-        Status st = start_domain_from_module(info, name, &d);
+        Status st = start_domain_from_module(info, name, &d, str_eq(name, "monitor") ? monitor_channel : 0);
         if (!st.ok()) console::log("%s: cannot start: %s", name, error_name(st.error()));
         return d;
     };

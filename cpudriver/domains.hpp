@@ -12,7 +12,8 @@ namespace mk {
 // Loads the ELF image of boot module `name` into a new address space on this
 // core and makes it runnable. NotFound when there is no such module.
 struct Dispatcher;
-Status start_domain_from_module(const boot::BootInfo& info, const char* name, Dispatcher** started = nullptr);
+Status start_domain_from_module(const boot::BootInfo& info, const char* name, Dispatcher** started = nullptr,
+                                PhysAddr monitor_channel = 0);
 
 // Hands all but a small kernel reserve of this core's free memory to its
 // monitor, as RAM capabilities.
@@ -20,7 +21,7 @@ Status grant_remaining_ram(Dispatcher& monitor);
 
 // Starts this core's domains: its monitor, and with `test` on the kernel
 // command line the in-guest test programs. Errors are reported, not fatal.
-void start_core_domains(const boot::BootInfo& info);
+void start_core_domains(const boot::BootInfo& info, PhysAddr monitor_channel);
 
 // Ends the running domain: exit (fault == nullptr) or killed for a fault,
 // with a report of the fault. The kernel and other domains carry on.

@@ -5,10 +5,11 @@
 //
 // One channel carries requests of one interface and replies of the other, so
 // each side reads the channel itself and hands every payload to its client
-// (replies) or its server (requests): see Link::poll().
+// (replies) or its server (requests): see idl::route().
 #pragma once
 
 #include "boot.urpc.hpp"
+#include "idl/route.hpp"
 #include "urpc/endpoint.hpp"
 
 namespace mk {
@@ -18,27 +19,7 @@ namespace bootidl = idl::boot;
 // Wakes the peer of `ep` with an IPI if it announced that it is halting.
 void wake_if_sleeping(urpc::Endpoint& ep, u32 peer_apic);
 
-// Routes every waiting payload of `ep` to the client (replies) or the server
-// (requests). A request the server cannot take yet stays in `stash`.
-template <typename Client, typename Server>
-void route(urpc::Endpoint& ep, Client& client, Server& server, urpc::Payload& stash, bool& stashed) {
-    (void)client.poll(0);  // flush what waits in the outboxes
-    (void)server.poll(0);
-    for (int budget = 0; budget < 64; ++budget) {
-        if (stashed) {
-            if (server.accept(stash).error() == Error::Busy) return;
-            stashed = false;
-        }
-        auto p = ep.try_recv();
-        if (!p.ok()) return;
-        if (idl::Header::unpack(p->w[0]).reply) {
-            (void)client.accept(*p);
-        } else if (server.accept(*p).error() == Error::Busy) {
-            stash = *p;
-            stashed = true;
-        }
-    }
-}
+using idl::route;  // lib/idl/route.hpp
 
 // Raw channels to other cores, for the all-pairs test and the benchmarks.
 // Each core owns its PeerSet; every channel has one end on each of two cores.

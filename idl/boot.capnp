@@ -33,8 +33,10 @@ interface CoreControl {
   # A round trip, as Boot.ping, in the other direction.
   ping @0 (seq :UInt64, payload :Data $Urpc.maxLength(40)) -> (seq :UInt64, checksum :UInt64);
 
-  # Load and run this core's domains (its monitor first).
-  startDomains @1 () -> ();
+  # Load and run this core's domains (its monitor first). monitorChannel is
+  # the physical address of a 4 KiB frame shared with core 0's monitor, which
+  # this core's monitor receives as a Frame capability (0: none).
+  startDomains @1 (monitorChannel :UInt64) -> ();
 
   # Raise a deliberate fault (test-only; see cpudriver/test_faults.hpp).
   testFault @2 (kind :UInt64) $Urpc.oneway;

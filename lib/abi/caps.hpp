@@ -33,6 +33,16 @@ enum CapMethod : u64 {
     // Dispatcher objects (retyped from RAM).
     kDispatcherSetup = 64,  // a0 = root CNode, a1 = Pml4, a2 = dispatcher frame (a 4 KiB Frame), a3 = entry;
                             // the frame's start_sp and start_arg give the stack and RDI. Makes it runnable here.
+    // The Kernel capability (monitors only): the authority over the core itself.
+    kKernelStartCore = 80,   // a0 = core number, a1 = a 4 KiB Frame (read-write) to become the channel between
+                             // the caller (core 0's monitor) and that core's monitor. Boots the core unless it
+                             // runs, starts its monitor with the frame, marks the caller's Frame as having a
+                             // remote copy. Only on core 0. Busy: its monitor runs already; Timeout: no answer.
+    kKernelCapCreate = 81,   // a0 = destination slot, a1 = type | rights << 8, a2 = base, a3 = bytes: makes
+                             // the copy of a capability another core's monitor sent (RAM or Frame only),
+                             // marked as having a remote copy.
+    kKernelMarkRemote = 82,  // a0 = slot: marks that capability's object as having a copy on another core
+                             // (before a monitor sends it there).
 };
 
 // Same-core protected control transfer through an Endpoint (kSysCall,
@@ -88,6 +98,7 @@ enum TaskSlot : u32 {
     kTaskKernel = 4,      // the Kernel capability (monitors only)
     kTaskIo = 5,          // all I/O ports (monitors only)
     kTaskParent = 6,      // an Endpoint to the domain that spawned this one, if any
+    kTaskMonitorLink = 7, // monitors on cores 1..n-1: the 4 KiB channel frame shared with core 0's monitor
 };
 
 }  // namespace mk::abi

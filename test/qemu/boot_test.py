@@ -7,7 +7,8 @@ check how it ended.
                  [--require TEXT]... [--timeout S] -- KERNEL ARGS
 
 success: launcher exit 0, the BOOT line shows cores=N ready=N, every core's monitor
-         reported from user mode (unless no-monitor), and SHUTDOWN ok.
+         reported from user mode, checked its Kernel capability and exited 0, the
+         monitor mesh is complete (unless no-monitor), and SHUTDOWN ok.
 fault:   launcher exit 1 (the guest's failure code) with a FAULT or PANIC report from
          the expected core, registers and a symbolised backtrace.
 failure: launcher exit 1 and every --require text present.
@@ -39,6 +40,17 @@ def check(a, exit_code, log):
                     problems.append(f"core {k}'s monitor did not report from user mode")
             if "USER all monitors ended" not in log:
                 problems.append("no 'USER all monitors ended' line")
+            # Core 0's monitor started the others and built the mesh; every
+            # monitor checked its Kernel capability's refusals and ended with 0.
+            n = a.cores
+            mesh = f"MESH ok monitors={n} channels={n * (n - 1) // 2} caps_sent={(n - 1) * (n - 1)}"
+            if mesh not in log:
+                problems.append(f"no '{mesh}' line")
+            for k in range(a.cores):
+                if not re.search(rf"\[c{k}\] monitor: kernel-cap checks: \d+ passed, 0 failed", log):
+                    problems.append(f"core {k}'s monitor did not pass its Kernel capability checks")
+                if not re.search(rf"\[c{k}\] domain monitor \(id [0-9a-f]+\) exited with code 0", log):
+                    problems.append(f"core {k}'s monitor did not exit with code 0")
     elif a.expect == "fault":
         if exit_code != 1:
             problems.append(f"launcher exit status {exit_code}, expected 1 (failure code from the guest)")

@@ -1,0 +1,86 @@
+// The Kernel capability: a monitor's authority over its own core. It starts
+// other cores (core 0's monitor only) and moves capabilities between cores:
+// a monitor sending a RAM or Frame capability to another core marks its copy
+// as having a remote copy, and the receiving monitor makes the matching
+// capability from the description that travelled over the monitor channel.
+// The CPU driver trusts a monitor's description (the monitors are the
+// trusted computing base of the multikernel, as in Barrelfish); it still
+// refuses anything malformed and anything inside this core's own memory.
+#include "bsp.hpp"
+#include "capsys/core_caps.hpp"
+#include "core.hpp"
+
+extern "C" const mk::u8 __bss_end_phys[];
+
+namespace mk::capsys {
+namespace {
+
+bool overlaps(const mem::RangeSet& set, PhysAddr base, PhysAddr end) {
+    for (usize i = 0; i < set.count(); ++i) {
+        if (set[i].base < end && base < set[i].end) return true;
+    }
+    return false;
+}
+
+InvokeResult start_core(CoreCaps& cc, const Invocation& inv) {
+    u64 core = inv.a[0];
+    caps::Cte* frame = nullptr;
+    if (auto f = resolve_cap(cc, inv.caller, inv.a[1], caps::CapType::Frame); f.ok()) frame = *f;
+    else return {f.error(), 0};
+    const caps::Capability& c = frame->cap();
+    if (c.bytes != kPageSize) return {Error::InvalidArgument, 0};
+    if (!caps::has_rights(c.rights, caps::Rights::Read | caps::Rights::Write)) return {Error::NoRights, 0};
+    if (core > 0xFFFFFFFF) return {Error::OutOfRange, 0};
+    Status s = start_core_for_monitor(static_cast<u32>(core), c.base);
+    if (!s.ok()) return {s.error(), 0};
+    // The other core's monitor holds a copy of the frame now.
+    (void)cc.table.set_remote(*frame, c.remote | caps::Remote::Copies);
+    return {Error::Ok, 0};
+}
+
+InvokeResult cap_create(CoreCaps& cc, const Invocation& inv) {
+    auto dest = empty_slot(cc, inv.caller, inv.a[0]);
+    if (!dest.ok()) return {dest.error(), 0};
+    u64 type = inv.a[1] & 0xFF, rights = (inv.a[1] >> 8) & 0xFF;
+    if ((inv.a[1] >> 16) != 0 || rights > u64(caps::Rights::All)) return {Error::InvalidArgument, 0};
+    if (type != u64(caps::CapType::Ram) && type != u64(caps::CapType::Frame)) return {Error::WrongType, 0};
+    PhysAddr base = inv.a[2];
+    u64 bytes = inv.a[3];
+    if (bytes == 0 || !is_aligned(base, kPageSize) || !is_aligned(bytes, kPageSize) || base + bytes < base ||
+        base + bytes > DIRECT_MAP_SIZE || base < 0x100000) {
+        return {Error::OutOfRange, 0};
+    }
+    // Never the kernel image, never memory this core was given at boot (its
+    // CPU driver's own structures live there; its RAM reached its monitor
+    // as capabilities already).
+    if (overlaps(this_core().share, base, base + bytes) ||
+        (base < reinterpret_cast<u64>(__bss_end_phys) && KERNEL_PHYS_BASE < base + bytes)) {
+        return {Error::NoRights, 0};
+    }
+    caps::Capability cap = caps::Capability::memory(caps::CapType(type), base, bytes, caps::Rights(rights));
+    cap.remote = caps::Remote::Copies;
+    Status s = cc.table.create_root(**dest, cap);
+    return {s.ok() ? Error::Ok : s.error(), 0};
+}
+
+InvokeResult mark_remote(CoreCaps& cc, const Invocation& inv) {
+    auto slot = resolve_cap(cc, inv.caller, inv.a[0], caps::CapType::Null);
+    if (!slot.ok()) return {slot.error(), 0};
+    caps::CapType t = (*slot)->cap().type;
+    if (t != caps::CapType::Ram && t != caps::CapType::Frame) return {Error::WrongType, 0};
+    Status s = cc.table.set_remote(**slot, (*slot)->cap().remote | caps::Remote::Copies);
+    return {s.ok() ? Error::Ok : s.error(), 0};
+}
+
+}  // namespace
+
+InvokeResult invoke_kernel(CoreCaps& cc, const Invocation& inv) {
+    switch (inv.method) {
+        case abi::kKernelStartCore: return start_core(cc, inv);
+        case abi::kKernelCapCreate: return cap_create(cc, inv);
+        case abi::kKernelMarkRemote: return mark_remote(cc, inv);
+        default: return {Error::UnknownMethod, 0};
+    }
+}
+
+}  // namespace mk::capsys
