@@ -56,8 +56,6 @@ using caps::CapType;
 // Kernel memory a core keeps for itself when it hands the rest of its share
 // to its monitor as RAM capabilities.
 constexpr u64 kKernelReserve = 2 << 20;
-// What each in-guest test domain gets to retype.
-constexpr u64 kTestDomainRam = 4 << 20;
 
 Result<PhysAddr> alloc_zeroed_run(usize pages) {
     PhysAddr base = TRY(this_core().memory.alloc(pages));
@@ -123,6 +121,7 @@ Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const
         df.modules[df.module_count].bytes = m.end - m.start;
         ++df.module_count;
     }
+    str_copy(df.cmdline, boot::skip_image_path(info.cmdline), sizeof df.cmdline);
     if (monitor) {
         TRY_STATUS(cc.table.create_root(task[abi::kTaskKernel], Capability::kernel()));
         TRY_STATUS(cc.table.create_root(task[abi::kTaskIo], Capability::io(0, caps::kIoPortCount)));
@@ -132,13 +131,6 @@ Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const
             Capability link = Capability::frame(monitor_channel, kPageSize, caps::Rights::Read | caps::Rights::Write);
             link.remote = caps::Remote::Copies;
             TRY_STATUS(cc.table.create_root(task[abi::kTaskMonitorLink], link));
-        }
-    } else {
-        auto ram = this_core().memory.alloc(kTestDomainRam / kPageSize);
-        if (ram.ok()) {
-            mem::RangeSet grant;
-            TRY_STATUS(grant.add(*ram, *ram + kTestDomainRam));
-            TRY_STATUS(grant_ram(d, grant, 0));
         }
     }
     return {};
@@ -189,27 +181,19 @@ Status start_domain_from_module(const boot::BootInfo& info, const char* name, Di
     return {};
 }
 
+// The CPU driver starts only the monitor; the monitor starts everything
+// else (the programs the command line names, later the services) with the
+// user-level ELF loader, from the RAM it was given.
 void start_core_domains(const boot::BootInfo& info, PhysAddr monitor_channel) {
-    auto start = [&](const char* name) {
-        Dispatcher* d = nullptr;
-        Status st = start_domain_from_module(info, name, &d, str_eq(name, "monitor") ? monitor_channel : 0);
-        if (!st.ok()) console::log("%s: cannot start: %s", name, error_name(st.error()));
-        return d;
-    };
-    boot::CommandLine cmdline(boot::skip_image_path(info.cmdline));
-    Dispatcher* monitor = start("monitor");
-    if (cmdline.has("test")) {
-        start("usertest");
-        start("syscallfuzz");
+    Dispatcher* monitor = nullptr;
+    Status st = start_domain_from_module(info, "monitor", &monitor, monitor_channel);
+    if (!st.ok()) {
+        console::log("monitor: cannot start: %s", error_name(st.error()));
+        return;
     }
-    // run=NAME starts that boot module on core 0 as well (benchmarks, tools).
-    char run[32];
-    if (this_core().number == 0 && cmdline.get("run", run, sizeof run).ok()) start(run);
     // What is left of this core's memory belongs to its monitor.
-    if (monitor != nullptr) {
-        Status st = grant_remaining_ram(*monitor);
-        if (!st.ok()) console::log("monitor: RAM grant incomplete: %s", error_name(st.error()));
-    }
+    st = grant_remaining_ram(*monitor);
+    if (!st.ok()) console::log("monitor: RAM grant incomplete: %s", error_name(st.error()));
 }
 
 void end_current_domain(int code, const TrapFrame* fault) {

@@ -7,8 +7,10 @@
 #include "capsys/core_caps.hpp"
 #include "core.hpp"
 #include "dispatcher.hpp"
+#include "domains.hpp"
 #include "mem/page_table.hpp"
 #include "paging.hpp"
+#include "tsc.hpp"
 
 namespace mk::capsys {
 namespace {
@@ -45,11 +47,25 @@ InvokeResult invoke_dispatcher(CoreCaps& cc, const Invocation& inv) {
     if (!s1.ok() || !s2.ok()) return {Error::NoMemory, 0};
     d->id = (this_core().number << 16) | ++this_core().domains_started;
     __builtin_memcpy(d->name, inv.caller.name, sizeof d->name);
+    if (shared->start_name[0] != '\0') {
+        for (usize i = 0; i + 1 < sizeof d->name; ++i) {
+            char c = shared->start_name[i];
+            if (c == '\0') break;
+            d->name[i] = c >= ' ' && c < 127 ? c : '?';
+            d->name[i + 1] = '\0';
+        }
+    }
     d->state = DispatcherState::Runnable;
     d->pml4 = (*vspace)->cap().base;
     d->frame = f.base;
     d->receive_slot = abi::kNoCap;
-    init_user_context(d->context, entry, sp, arg, 0);
+    // The facts every domain's runtime may read from its frame.
+    auto* facts = static_cast<abi::DispatcherFrame*>(paging::phys_to_virt(f.base));
+    facts->core = this_core().number;
+    facts->cores = core_count();
+    facts->domain_id = d->id;
+    facts->tsc_hz = tsc::hz();
+    init_user_context(d->context, entry, sp, arg, core_count());
     this_core().scheduler.add(d);
     return {Error::Ok, d->id};
 }

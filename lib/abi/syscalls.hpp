@@ -76,6 +76,12 @@ struct DispatcherFrame {
         char name[32];
         u64 bytes;
     } modules[16];
+    // Written by the creator before kDispatcherSetup: the new domain's name
+    // in console lines (empty: the creator's own name).
+    char start_name[32];
+    // Written by the CPU driver for the domains it starts at boot (the
+    // monitors): the kernel command line, without the image path.
+    char cmdline[192];
 };
 static_assert(sizeof(DispatcherFrame) <= 4096);
 

@@ -12,8 +12,6 @@ namespace {
 
 abi::DispatcherFrame& frame() { return *reinterpret_cast<abi::DispatcherFrame*>(abi::kDispatcherFrameAddress); }
 
-constexpr u64 kStackPages = 4;
-
 }  // namespace
 
 // Capability invocations report an Error; return it unless it is Ok.
@@ -50,12 +48,22 @@ Result<Spawner::Module> Spawner::map_module(const char* name) {
 
 Status Spawner::fill(u32 frame_cap, const u8* bytes, u64 len, u64 offset) {
     TRY_STATUS(self_.map_frame(scratch_va_, frame_cap, abi::kMapWrite));
-    auto* page = reinterpret_cast<u8*>(scratch_va_);
-    for (u64 i = 0; i < len; ++i) page[offset + i] = bytes[i];
+    __builtin_memcpy(reinterpret_cast<u8*>(scratch_va_) + offset, bytes, len);
     return self_.unmap_page(scratch_va_);
 }
 
+Status Spawner::place(u32 cnode, u32 index, u32 cap) {
+    TRY_STATUS_ERROR(copy(cnode, abi::l1_slot(l1_b_)));
+    Error e = copy(cap, abi::cap_address(l1_b_, index));
+    TRY_STATUS_ERROR(remove(abi::l1_slot(l1_b_)));
+    return e == Error::Ok ? Status{} : Status{e};
+}
+
 Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 parent) {
+    return spawn(ram, name, arg, parent, Options{});
+}
+
+Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 parent, const Options& options) {
     Module m = TRY(map_module(name));
     elf::Image image;
     TRY_STATUS(elf::parse(Bytes(reinterpret_cast<const u8*>(m.va), m.bytes), mem::kUserTop, image));
@@ -79,6 +87,36 @@ Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 par
     TRY_STATUS_ERROR(copy(dframe, abi::cap_address(l1_b_, abi::kTaskFrame)));
     if (parent != abi::kNoCap) TRY_STATUS_ERROR(copy(static_cast<u32>(parent), abi::cap_address(l1_b_, abi::kTaskParent)));
     TRY_STATUS_ERROR(remove(abi::l1_slot(l1_b_)));
+
+    // The rest of a full environment: more L2 CNodes in the root, filled
+    // through l1_b_ (the child's root stays in l1_a_ meanwhile).
+    abi::DispatcherFrame start{};
+    if (options.ram_bytes != 0) {
+        u64 log2 = 63 - static_cast<u64>(__builtin_clzll(options.ram_bytes));
+        if ((u64{1} << log2) != options.ram_bytes || log2 < 12) return Error::InvalidArgument;
+        u32 cnode = TRY(ram.make(u32(CapType::CNode), 14));
+        u32 grant = TRY(ram.make(u32(CapType::Ram), static_cast<u32>(log2)));
+        TRY_STATUS_ERROR(copy(cnode, abi::cap_address(l1_a_, abi::kRamCNode)));
+        TRY_STATUS(place(cnode, 0, grant));
+        TRY_STATUS_ERROR(remove(grant));  // the child holds the only capability to it
+    }
+    if (options.slot_cnodes) {
+        for (u32 index : {abi::kSlotCNode, abi::kSlotCNode2}) {
+            u32 cnode = TRY(ram.make(u32(CapType::CNode), 14));
+            TRY_STATUS_ERROR(copy(cnode, abi::cap_address(l1_a_, index)));
+        }
+    }
+    if (options.modules) {
+        u32 cnode = TRY(ram.make(u32(CapType::CNode), 14));
+        TRY_STATUS_ERROR(copy(cnode, abi::cap_address(l1_a_, abi::kModuleCNode)));
+        const abi::DispatcherFrame& mine = frame();
+        for (u32 i = 0; i < mine.module_count && i < 16; ++i) {
+            TRY_STATUS(place(cnode, i, abi::cap_address(abi::kModuleCNode, i)));
+            start.modules[i] = mine.modules[i];
+        }
+        start.module_count = mine.module_count;
+    }
+    if (options.named) str_copy(start.start_name, name, sizeof start.start_name);
     TRY_STATUS_ERROR(remove(abi::l1_slot(l1_a_)));
 
     // Its address space: each segment page in a fresh Frame, with the segment's rights.
@@ -94,9 +132,8 @@ Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 par
             TRY_STATUS(child.map_frame(va, f, flags));
         }
     }
-    for (u64 p = 1; p <= kStackPages; ++p) TRY(child.map_new_page(abi::kUserStackTop - p * kPageSize));
+    for (u64 p = 1; p <= options.stack_pages; ++p) TRY(child.map_new_page(abi::kUserStackTop - p * kPageSize));
     TRY_STATUS(child.map_frame(abi::kDispatcherFrameAddress, dframe, abi::kMapWrite));
-    abi::DispatcherFrame start{};
     start.start_sp = abi::kUserStackTop;
     start.start_arg = arg;
     TRY_STATUS(fill(dframe, reinterpret_cast<const u8*>(&start), sizeof start, 0));

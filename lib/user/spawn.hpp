@@ -20,10 +20,23 @@ public:
     Spawner(AddressSpace& self, u64 module_va, u64 scratch_va, u32 l1_a, u32 l1_b)
         : self_(self), module_va_(module_va), scratch_va_(scratch_va), l1_a_(l1_a), l1_b_(l1_b) {}
 
+    // What a new domain gets besides its task CNode. The defaults make the
+    // smallest domain (a task CNode only, as the spawn benchmark measures);
+    // a full environment is the capability space the CPU driver gives the
+    // domains it starts (lib/abi/caps.hpp): RAM, slots and the boot modules.
+    struct Options {
+        u64 ram_bytes = 0;        // a RAM capability of this size (a power of two) in kRamCNode slot 0
+        bool slot_cnodes = false;  // empty L2 CNodes at kSlotCNode and kSlotCNode2
+        bool modules = false;      // the boot modules' read-only Frames in kModuleCNode, listed in its frame
+        u64 stack_pages = 4;
+        bool named = false;        // console lines name it after its module (else after the caller)
+    };
+
     // Starts boot module `name` in a new domain on this core with `arg` as
-    // domain_main's first argument and, unless kNoCap, `parent` (an Endpoint)
-    // in its task CNode. Returns its Dispatcher capability.
+    // domain_main's first argument (the second is the core count) and, unless
+    // kNoCap, `parent` (an Endpoint) in its task CNode. Returns its Dispatcher capability.
     Result<u32> spawn(RamAllocator& child_ram, const char* name, u64 arg, u64 parent);
+    Result<u32> spawn(RamAllocator& child_ram, const char* name, u64 arg, u64 parent, const Options& options);
 
 private:
     struct Module {
@@ -34,6 +47,8 @@ private:
     Result<Module> map_module(const char* name);
     // Fills `frame` with `bytes` (of `len`, the rest zero) through the scratch mapping.
     Status fill(u32 frame, const u8* bytes, u64 len, u64 offset);
+    // Places `cap` into slot `index` of the child CNode `cnode`, through our slot l1_b_.
+    Status place(u32 cnode, u32 index, u32 cap);
 
     AddressSpace& self_;
     u64 module_va_, scratch_va_;

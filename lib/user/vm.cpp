@@ -8,11 +8,27 @@
 namespace mk::user {
 
 Result<u32> SlotAllocator::next() {
-    if (used_ >= 256) return Error::Full;
+    u32 limit = ram_ != nullptr ? kSlots - 1 : kSlots;
+    if (used_ < limit) return abi::cap_address(l1_, used_++);
+    if (ram_ == nullptr || next_l1_ >= end_l1_) return Error::Full;
+    // A fresh CNode, made into our spare last slot, then moved into the root.
+    u32 spare = abi::cap_address(l1_, kSlots - 1);
+    TRY_STATUS(ram_->make_into(u32(CapType::CNode), 14, spare));
+    Error e = copy(spare, abi::l1_slot(next_l1_));
+    if (e == Error::Ok) e = remove(spare);
+    if (e != Error::Ok) return e;
+    l1_ = next_l1_++;
+    used_ = 0;
     return abi::cap_address(l1_, used_++);
 }
 
 Result<u32> RamAllocator::make(u32 type, u32 size_log2) {
+    u32 slot = TRY(slots_.next());
+    TRY_STATUS(make_into(type, size_log2, slot));
+    return slot;
+}
+
+Status RamAllocator::make_into(u32 type, u32 size_log2, u32 slot) {
     u64 bytes = u64{1} << size_log2;
     if (!base_known_) {  // objects are aligned to their size in physical memory, not just in the RAM
         abi::CapIdentity id{};
@@ -23,11 +39,10 @@ Result<u32> RamAllocator::make(u32 type, u32 size_log2) {
     }
     u64 offset = align_up(base_ + used_, bytes) - base_;
     if (offset + bytes > bytes_) return Error::NoMemory;
-    u32 slot = TRY(slots_.next());
     Error e = retype(ram_, static_cast<CapType>(type), size_log2, 1, offset, slot);
     if (e != Error::Ok) return e;
     used_ = offset + bytes;
-    return slot;
+    return {};
 }
 
 Result<u32> AddressSpace::table_for(u64 va, int level) {

@@ -11,15 +11,28 @@
 
 namespace mk::user {
 
+class RamAllocator;
+
 class SlotAllocator {
 public:
     // Hands out the slots of one L2 CNode (given by its L1 index) in order.
     explicit SlotAllocator(u32 l1) : l1_(l1) {}
+    // Lets it grow: when its CNode is full, it makes another of 256 slots
+    // from `ram` and installs it in the next root CNode slot of [first_l1,
+    // end_l1). The last slot of each CNode is kept for that step.
+    void grow_from(RamAllocator& ram, u32 first_l1, u32 end_l1) {
+        ram_ = &ram;
+        next_l1_ = first_l1;
+        end_l1_ = end_l1;
+    }
     Result<u32> next();
 
 private:
+    static constexpr u32 kSlots = 256;
     u32 l1_;
     u32 used_ = 0;
+    RamAllocator* ram_ = nullptr;
+    u32 next_l1_ = 0, end_l1_ = 0;
 };
 
 class RamAllocator {
@@ -29,6 +42,8 @@ public:
     // Retypes one object of `type` (a CapType number) and 2^size_log2 bytes;
     // returns its capability's address.
     Result<u32> make(u32 type, u32 size_log2);
+    // The same into a given empty slot.
+    Status make_into(u32 type, u32 size_log2, u32 slot);
     SlotAllocator& slots() { return slots_; }
 
 private:
