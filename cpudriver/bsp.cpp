@@ -20,6 +20,7 @@
 #include "console.hpp"
 #include "core_setup.hpp"
 #include "domains.hpp"
+#include "ioapic.hpp"
 #include "lapic.hpp"
 #include "layout.h"
 #include "mem/range_set.hpp"
@@ -311,6 +312,7 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     set_core_count(static_cast<u32>(g_peers.count));
     console::log("TSC %lu MHz; ACPI MADT lists %zu cores (%s)", tsc::hz() / 1000000, g_madt.cpu_count,
                  g_madt.used_xsdt ? "XSDT" : "RSDT");
+    if (!ioapic::init(g_madt)) console::log("ACPI: no I/O APIC for the ISA lines; IRQ capabilities answer Unsupported");
 
     Status split = mem::split_into_shares(free_memory(g_boot_info), g_peers.count, g_shares);
     if (!split.ok()) fail("memory: cannot give every core a share", split.error());

@@ -85,8 +85,10 @@ Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const
     PhysAddr root = TRY(alloc_zeroed_run(1));
     TRY_STATUS(cc.table.create_root(d.cspace(), Capability::cnode(root, 64)));
     caps::Cte* l1 = cc.table.slots_of(d.cspace().cap());
-    const u32 l2_cnodes[] = {abi::kTaskCNode, abi::kRamCNode, abi::kSlotCNode, abi::kSlotCNode2, abi::kModuleCNode};
+    const u32 l2_cnodes[] = {abi::kTaskCNode, abi::kRamCNode, abi::kSlotCNode, abi::kSlotCNode2, abi::kModuleCNode,
+                             abi::kIrqCNode};
     for (u32 index : l2_cnodes) {
+        if (index == abi::kIrqCNode && !(monitor && this_core().number == 0)) continue;
         PhysAddr l2 = TRY(alloc_zeroed_run(caps::kL2Slots * caps::kCteBytes / kPageSize));
         TRY_STATUS(cc.table.create_root(l1[index], Capability::cnode(l2, caps::kL2Slots)));
     }
@@ -125,6 +127,10 @@ Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const
     if (monitor) {
         TRY_STATUS(cc.table.create_root(task[abi::kTaskKernel], Capability::kernel()));
         TRY_STATUS(cc.table.create_root(task[abi::kTaskIo], Capability::io(0, caps::kIoPortCount)));
+        if (this_core().number == 0) {  // the ISA lines: the I/O APIC is core 0's to program
+            caps::Cte* irqs = cc.table.slots_of(l1[abi::kIrqCNode].cap());
+            for (u32 line = 0; line < 16; ++line) TRY_STATUS(cc.table.create_root(irqs[line], Capability::irq_line(line)));
+        }
         if (monitor_channel != 0) {
             // The frame came from core 0's monitor, which holds the other
             // copy: this one is marked as having a copy on another core.

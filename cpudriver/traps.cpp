@@ -2,6 +2,9 @@
 // their handlers. See traps.hpp.
 #include "traps.hpp"
 
+#include "capsys/core_caps.hpp"
+#include "ioapic.hpp"
+
 #include "core.hpp"
 #include "dispatcher.hpp"
 #include "domains.hpp"
@@ -46,6 +49,11 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
         case kVectorSpurious:
             return;  // no EOI for spurious interrupts (SDM 3A, 11.9)
         default:
+            if (frame->vector >= ioapic::kFirstVector && frame->vector < ioapic::kFirstVector + ioapic::kIsaLines) {
+                capsys::irq_fired(static_cast<u32>(frame->vector - ioapic::kFirstVector));
+                lapic::eoi();
+                return;
+            }
             if (from_user && frame->vector < 32) {
                 // The domain's own handler gets the fault (an upcall); a
                 // domain without one, or faulting inside it, ends alone. The

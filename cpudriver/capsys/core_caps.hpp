@@ -50,12 +50,15 @@ struct SlotRange {
 };
 Result<SlotRange> slot_range(CoreCaps& cc, Dispatcher& d, u64 address);
 
-// Per-type handlers (ram.cpp, vnode.cpp, io.cpp, dispatcher_cap.cpp, kernel.cpp).
+// Per-type handlers (ram.cpp, vnode.cpp, io.cpp, dispatcher_cap.cpp, kernel.cpp, irq.cpp).
 InvokeResult invoke_ram(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_vnode(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_io(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_dispatcher(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_kernel(CoreCaps& cc, const Invocation& inv);
+InvokeResult invoke_irq(CoreCaps& cc, const Invocation& inv);
+// An ISA line's interrupt arrived (irq.cpp): mask it and count it.
+void irq_fired(u32 line);
 
 // kSysCall and kSysReplyRecv (endpoint.cpp).
 void sys_call(TrapFrame& frame);

@@ -119,6 +119,7 @@ void sys_invoke(TrapFrame& f) {
             case caps::CapType::Io: r = invoke_io(cc, inv); break;
             case caps::CapType::Dispatcher: r = invoke_dispatcher(cc, inv); break;
             case caps::CapType::Kernel: r = invoke_kernel(cc, inv); break;
+            case caps::CapType::Irq: r = invoke_irq(cc, inv); break;
             default: r = {Error::UnknownMethod, 0}; break;
         }
     }

@@ -43,6 +43,11 @@ enum CapMethod : u64 {
                              // marked as having a remote copy.
     kKernelMarkRemote = 82,  // a0 = slot: marks that capability's object as having a copy on another core
                              // (before a monitor sends it there).
+    // IRQ lines (ISA lines 0..15, on core 0, where the I/O APIC is programmed).
+    kIrqConnect = 96,     // route the line to this core, unmasked. Busy: connected already
+    kIrqPending = 97,     // -> interrupts since the last kIrqPending; the line stays masked after each
+    kIrqAck = 98,         // unmask the line again (the device was serviced)
+    kIrqDisconnect = 99,  // mask the line and forget it
 };
 
 // Same-core protected control transfer through an Endpoint (kSysCall,
@@ -89,6 +94,7 @@ enum CSpaceL1 : u32 {
     kSlotCNode = 2,   // empty slots for the domain's own use
     kSlotCNode2 = 3,  // more empty slots
     kModuleCNode = 4, // read-only Frames of the boot modules, in DispatcherFrame::modules order
+    kIrqCNode = 5,    // core 0's monitor: an IRQ capability per ISA line, slot n = line n
 };
 enum TaskSlot : u32 {
     kTaskRootCNode = 0,   // the root (L1) CNode itself

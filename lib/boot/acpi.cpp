@@ -61,6 +61,14 @@ Status parse_madt(const u8* madt, MadtInfo& out) {
         } else if (type == 5) {  // Local APIC Address Override
             if (size < 12) return Error::Truncated;
             out.lapic_base = load_le<u64>(e + 4);
+        } else if (type == 1) {  // I/O APIC
+            if (size < 12) return Error::Truncated;
+            if (out.ioapic_count < MadtInfo::kMaxIoApics) {
+                out.ioapics[out.ioapic_count++] = {e[2], load_le<u32>(e + 4), load_le<u32>(e + 8)};
+            }
+        } else if (type == 2) {  // Interrupt Source Override (bus 0 = ISA)
+            if (size < 10) return Error::Truncated;
+            if (e[2] == 0 && e[3] < MadtInfo::kIsaLines) out.isa[e[3]] = {load_le<u32>(e + 4), load_le<u16>(e + 8)};
         }
         // Flags bit 0: enabled; bit 1: online capable (may be enabled later).
         if (is_cpu && (flags & 3u) != 0) {

@@ -46,6 +46,8 @@ def check(a, exit_code, log):
             mesh = f"MESH ok monitors={n} channels={n * (n - 1) // 2} caps_sent={(n - 1) * (n - 1)}"
             if mesh not in log:
                 problems.append(f"no '{mesh}' line")
+            if not re.search(r"\[c0\] monitor: irq checks: \d+ passed, 0 failed", log):
+                problems.append("core 0's monitor did not pass its IRQ capability checks (COM1's line)")
             for k in range(a.cores):
                 if not re.search(rf"\[c{k}\] monitor: kernel-cap checks: \d+ passed, 0 failed", log):
                     problems.append(f"core {k}'s monitor did not pass its Kernel capability checks")

@@ -13,6 +13,9 @@ namespace {
 
 constexpr PhysAddr kRsdpAt = 0xF5A00;
 constexpr PhysAddr kRsdt = 0x7FE0000, kXsdt = 0x7FE0100, kMadt = 0x7FE0200, kFacp = 0x7FE0400;
+// The MADT below: header and LAPIC address/flags, four local APICs, an I/O
+// APIC, two interrupt source overrides and an x2APIC entry.
+constexpr u32 kMadtLength = 44 + 8 * 4 + 12 + 2 * 10 + 16;
 
 // Writes a table header and fixes up the checksum over `length` bytes.
 void seal(PhysImage& mem, PhysAddr at, const char* sig, u32 length) {
@@ -64,9 +67,26 @@ PhysImage make_machine(u8 revision) {
     lapic(0, 0, 1);
     lapic(1, 1, 1);
     lapic(2, 2, 0);  // disabled and not online capable: not a usable core
-    mem.put8(e, 1);  // I/O APIC, 12 bytes
+    mem.put8(e, 1);  // I/O APIC, 12 bytes: id 5 at 0xFEC00000 from GSI 0
     mem.put8(e + 1, 12);
+    mem.put8(e + 2, 5);
+    mem.put32(e + 4, 0xFEC00000);
+    mem.put32(e + 8, 0);
     e += 12;
+    mem.put8(e, 2);  // Interrupt Source Override: ISA IRQ 0 -> GSI 2, bus default flags
+    mem.put8(e + 1, 10);
+    mem.put8(e + 2, 0);
+    mem.put8(e + 3, 0);
+    mem.put32(e + 4, 2);
+    mem.put16(e + 8, 0);
+    e += 10;
+    mem.put8(e, 2);  // ISA IRQ 9 -> GSI 9, level triggered, active high (as QEMU's SCI)
+    mem.put8(e + 1, 10);
+    mem.put8(e + 2, 0);
+    mem.put8(e + 3, 9);
+    mem.put32(e + 4, 9);
+    mem.put16(e + 8, 0xD);
+    e += 10;
     lapic(3, 3, 2);  // online capable
     mem.put8(e, 9);  // x2APIC, 16 bytes
     mem.put8(e + 1, 16);
@@ -96,6 +116,15 @@ TEST_CASE("ACPI: the RSDP is found in the BIOS area and leads to the MADT", "[bo
         CHECK(madt.cpus[2].apic_id == 3);
         CHECK(madt.cpus[3].apic_id == 300);
         CHECK(madt.cpus[3].acpi_uid == 9);
+        REQUIRE(madt.ioapic_count == 1);
+        CHECK(madt.ioapics[0].id == 5);
+        CHECK(madt.ioapics[0].address == 0xFEC00000);
+        CHECK(madt.ioapics[0].gsi_base == 0);
+        CHECK(madt.isa[0].gsi == 2);  // overridden
+        CHECK(madt.isa[9].gsi == 9);
+        CHECK(madt.isa[9].flags == 0xD);
+        CHECK(madt.isa[4].gsi == 4);  // not overridden: identity, bus defaults
+        CHECK(madt.isa[4].flags == 0);
     }
 }
 
@@ -129,12 +158,22 @@ TEST_CASE("ACPI: damaged tables are rejected with a named error", "[boot]") {
     }
     SECTION("MADT entry running past the table") {
         mem.put8(kMadt + 44 + 1, 200);
-        seal(mem, kMadt, "APIC", 44 + 8 * 4 + 12 + 16);
+        seal(mem, kMadt, "APIC", kMadtLength);
         CHECK(parse() == Error::Truncated);
     }
     SECTION("MADT entry of length zero") {
         mem.put8(kMadt + 44 + 1, 0);
-        seal(mem, kMadt, "APIC", 44 + 8 * 4 + 12 + 16);
+        seal(mem, kMadt, "APIC", kMadtLength);
+        CHECK(parse() == Error::Truncated);
+    }
+    SECTION("I/O APIC entry too short for its fields") {
+        mem.put8(kMadt + 44 + 3 * 8 + 1, 8);  // after three local APIC entries
+        seal(mem, kMadt, "APIC", kMadtLength);
+        CHECK(parse() == Error::Truncated);
+    }
+    SECTION("interrupt source override too short for its fields") {
+        mem.put8(kMadt + 44 + 3 * 8 + 12 + 1, 6);
+        seal(mem, kMadt, "APIC", kMadtLength);
         CHECK(parse() == Error::Truncated);
     }
     SECTION("table length shorter than a header") {
