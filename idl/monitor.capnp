@@ -1,8 +1,8 @@
-# The monitors' interfaces. Core 0's monitor starts every other core's
-# monitor (Kernel.startCore) with a channel of its own, then builds a full
-# mesh: a channel between every pair of monitors, whose frames it makes and
-# sends to both ends as capabilities (the first capabilities that cross
-# cores). See docs/monitor.md.
+# The monitors' interfaces (docs/monitor.md). Core 0's monitor starts every
+# other core's monitor (Kernel.startCore) with a control channel, then builds
+# the mesh: a channel between every pair of monitors, whose frames it makes
+# and sends to the ends as capabilities (the first capabilities that cross
+# cores). Programs a monitor starts get a channel to it as well.
 
 @0xa3c1e5d7f9b20468;
 
@@ -10,24 +10,37 @@ using Urpc = import "/urpc.capnp";
 $Urpc.namespace("mk::idl::monitor");
 
 interface Monitor {
-  # Served by the monitors of cores 1..n-1 on their channel to core 0's.
+  # Served by the monitors of cores 1..n-1 on their control channel to core 0's.
 
-  # A channel to the monitor of core `peer`: a 4 KiB Frame capability
-  # (described by type, rights, base and size, as the sending monitor's
-  # CPU driver identified it), of which this monitor takes side A or B.
+  # A mesh channel to the monitor of core `peer`: a 4 KiB Frame capability,
+  # described by type, rights, base and size as the sending monitor's CPU
+  # driver identified it; this monitor takes side A or B of the channel.
   attachPeer @0 (peer :UInt32, sideA :Bool, capType :UInt32, rights :UInt32, base :UInt64, bytes :UInt64) -> ();
 
-  # Ping every attached peer `rounds` times (while answering their pings).
+  # Ping every mesh peer `rounds` times (while answering their pings).
   checkMesh @1 (rounds :UInt32) -> (peers :UInt32, roundTrips :UInt64, failed :UInt32);
 
-  # A round trip on this channel.
-  ping @2 (from :UInt32, seq :UInt64) -> (from :UInt32, seq :UInt64);
-
-  # The monitor's work is done: it ends.
-  finish @3 () $Urpc.oneway;
+  # Every monitor's programs have ended: end.
+  finish @2 () $Urpc.oneway;
 }
 
 interface MonitorPeer {
-  # Between any two monitors of cores 1..n-1, in both directions.
+  # Between any two monitors, in both directions, on their mesh channel.
+
   ping @0 (from :UInt32, seq :UInt64) -> (from :UInt32, seq :UInt64);
+
+  # To core 0's monitor: every program this monitor started has ended.
+  programsEnded @1 (core :UInt32, programs :UInt32, failed :UInt32) $Urpc.oneway;
+}
+
+interface Local {
+  # A program and its core's monitor, on a channel of their own on that core.
+
+  # A RAM capability of 2^sizeLog2 bytes from this core's pool, placed in
+  # the caller's empty slot `slot` (a capability address in its own space).
+  allocRam @0 (sizeLog2 :UInt8, slot :UInt32) -> ();
+
+  # Where the caller runs: its core, the core count, and how many programs
+  # this monitor started.
+  whereAmI @1 () -> (core :UInt32, cores :UInt32, programs :UInt32);
 }

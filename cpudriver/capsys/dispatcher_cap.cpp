@@ -22,6 +22,11 @@ Result<caps::Cte*> cap_of(CoreCaps& cc, Dispatcher& d, u64 address, caps::CapTyp
 }  // namespace
 
 InvokeResult invoke_dispatcher(CoreCaps& cc, const Invocation& inv) {
+    if (inv.method == abi::kDispatcherStatus) {
+        const auto* d = static_cast<const Dispatcher*>(paging::phys_to_virt(inv.cap.cap().base));
+        if (d->id == 0 || d->state != DispatcherState::Dead) return {Error::Ok, 0};
+        return {Error::Ok, 1 | (u64{static_cast<u32>(d->exit_code)} << 32)};
+    }
     if (inv.method != abi::kDispatcherSetup) return {Error::UnknownMethod, 0};
     auto cspace = cap_of(cc, inv.caller, inv.a[0], caps::CapType::CNode);
     auto vspace = cap_of(cc, inv.caller, inv.a[1], caps::CapType::Pml4);

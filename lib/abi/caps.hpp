@@ -33,6 +33,8 @@ enum CapMethod : u64 {
     // Dispatcher objects (retyped from RAM).
     kDispatcherSetup = 64,  // a0 = root CNode, a1 = Pml4, a2 = dispatcher frame (a 4 KiB Frame), a3 = entry;
                             // the frame's start_sp and start_arg give the stack and RDI. Makes it runnable here.
+    kDispatcherStatus = 65,  // -> 0 while it runs (or was never set up), else 1 | (u32)exit code << 32
+                             // (a dispatcher the CPU driver ended for a fault has exit code -1)
     // The Kernel capability (monitors only): the authority over the core itself.
     kKernelStartCore = 80,   // a0 = core number, a1 = a 4 KiB Frame (read-write) to become the channel between
                              // the caller (core 0's monitor) and that core's monitor. Boots the core unless it
@@ -104,7 +106,7 @@ enum TaskSlot : u32 {
     kTaskKernel = 4,      // the Kernel capability (monitors only)
     kTaskIo = 5,          // all I/O ports (monitors only)
     kTaskParent = 6,      // an Endpoint to the domain that spawned this one, if any
-    kTaskMonitorLink = 7, // monitors on cores 1..n-1: the 4 KiB channel frame shared with core 0's monitor
+    kTaskMonitorLink = 7, // a 4 KiB channel frame: a monitor's to core 0's monitor, a program's to its monitor
 };
 
 }  // namespace mk::abi

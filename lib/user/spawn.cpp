@@ -60,10 +60,11 @@ Status Spawner::place(u32 cnode, u32 index, u32 cap) {
 }
 
 Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 parent) {
-    return spawn(ram, name, arg, parent, Options{});
+    Child c = TRY(start(ram, name, arg, parent, Options{}));
+    return c.dispatcher;
 }
 
-Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 parent, const Options& options) {
+Result<Spawner::Child> Spawner::start(RamAllocator& ram, const char* name, u64 arg, u64 parent, const Options& options) {
     Module m = TRY(map_module(name));
     elf::Image image;
     TRY_STATUS(elf::parse(Bytes(reinterpret_cast<const u8*>(m.va), m.bytes), mem::kUserTop, image));
@@ -86,6 +87,9 @@ Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 par
     TRY_STATUS_ERROR(copy(pml4, abi::cap_address(l1_b_, abi::kTaskVSpace)));
     TRY_STATUS_ERROR(copy(dframe, abi::cap_address(l1_b_, abi::kTaskFrame)));
     if (parent != abi::kNoCap) TRY_STATUS_ERROR(copy(static_cast<u32>(parent), abi::cap_address(l1_b_, abi::kTaskParent)));
+    if (options.monitor_link != abi::kNoCap) {
+        TRY_STATUS_ERROR(copy(static_cast<u32>(options.monitor_link), abi::cap_address(l1_b_, abi::kTaskMonitorLink)));
+    }
     TRY_STATUS_ERROR(remove(abi::l1_slot(l1_b_)));
 
     // The rest of a full environment: more L2 CNodes in the root, filled
@@ -140,7 +144,7 @@ Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 par
 
     SyscallResult r = invoke(disp, abi::kDispatcherSetup, root, pml4, dframe, image.entry);
     if (r.error != Error::Ok) return r.error;
-    return disp;
+    return Child{disp, root};
 }
 
 }  // namespace mk::user

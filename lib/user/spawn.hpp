@@ -30,13 +30,20 @@ public:
         bool modules = false;      // the boot modules' read-only Frames in kModuleCNode, listed in its frame
         u64 stack_pages = 4;
         bool named = false;        // console lines name it after its module (else after the caller)
+        u64 monitor_link = abi::kNoCap;  // a Frame for the child's kTaskMonitorLink (its channel to us)
+    };
+    // What the caller keeps of a started domain: its Dispatcher (for
+    // kDispatcherStatus) and its root CNode (to place capabilities in its space).
+    struct Child {
+        u32 dispatcher;
+        u32 root;
     };
 
     // Starts boot module `name` in a new domain on this core with `arg` as
     // domain_main's first argument (the second is the core count) and, unless
     // kNoCap, `parent` (an Endpoint) in its task CNode. Returns its Dispatcher capability.
     Result<u32> spawn(RamAllocator& child_ram, const char* name, u64 arg, u64 parent);
-    Result<u32> spawn(RamAllocator& child_ram, const char* name, u64 arg, u64 parent, const Options& options);
+    Result<Child> start(RamAllocator& child_ram, const char* name, u64 arg, u64 parent, const Options& options);
 
 private:
     struct Module {

@@ -9,6 +9,7 @@
 #include "boot.urpc.hpp"
 #include "user/dispatch.hpp"
 #include "user/idl_transport.hpp"
+#include "user/monitor_link.hpp"
 #include "user/pct.hpp"
 #include "user/spawn.hpp"
 #include "user/syscall.hpp"
@@ -350,6 +351,29 @@ void test_spawn() {
 }
 alignas(16) u8 g_waiting_stack[8192];
 
+// The channel to this core's monitor, which started this program.
+void test_monitor_link(u32 core, u32 cores) {
+    auto link = MonitorLink::open(space, 0x70000000000);
+    check(link.ok(), "monitor: a channel to the monitor in kTaskMonitorLink");
+    if (!link.ok()) return;
+    auto& monitor = (*link)->client();
+    auto ask = [&](Result<idl::CallId> id) { return id.ok() ? (*link)->wait(*id) : Status(id.error()); };
+    idl::monitor::Local::WhereAmIResults where{};
+    check(ask(monitor.where_am_i(&where)).ok() && where.core == core && where.cores == cores && where.programs >= 2,
+          "monitor: whereAmI answers with this core, the core count and its programs");
+    u32 slot = g_slots.next().value_or(0);
+    abi::CapIdentity ram{};
+    check(ask(monitor.alloc_ram(16, slot)).ok() && identify(slot, ram) == Error::Ok && ram.type == u64(CapType::Ram) &&
+              ram.bytes == 65536,
+          "monitor: allocRam places 64 KiB of RAM in the named slot");
+    u32 frame_slot = g_slots.next().value_or(0);
+    check(retype(slot, CapType::Frame, 12, 1, 0, frame_slot) == Error::Ok, "monitor: the allocated RAM can be retyped");
+    check(ask(monitor.alloc_ram(16, slot)).error() == Error::SlotOccupied, "monitor: allocRam into a full slot: SlotOccupied");
+    check(ask(monitor.alloc_ram(40, g_slots.next().value_or(0))).error() == Error::OutOfRange,
+          "monitor: allocRam of 2^40 bytes: OutOfRange");
+    check(!ask(monitor.alloc_ram(16, abi::cap_address(63, 0))).ok(), "monitor: allocRam into a slot that does not exist fails");
+}
+
 void test_reclaim() {
     auto ep = space.make(u32(CapType::Endpoint), 6);
     auto server = ep.ok() ? start_dispatcher(space, 0x40000000000, waiting_server,
@@ -373,6 +397,7 @@ extern "C" int domain_main(u32 core, u32 cores) {
     test_protected_calls();
     test_stubs_on_the_same_core();
     test_spawn();
+    test_monitor_link(core, cores);
     test_reclaim();
     printf("USERTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
     // Isolation: with no handler, touching kernel memory ends this domain only.

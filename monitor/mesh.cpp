@@ -1,0 +1,127 @@
+// The mesh: a channel between every two monitors, carrying MonitorPeer in
+// both directions (each side routes a payload to its client if it is a reply,
+// to its server if it is a request), and core 0's control channels.
+#include <new>
+
+#include "idl/route.hpp"
+#include "monitor.hpp"
+#include "user/syscall.hpp"
+
+namespace mk::monitor {
+namespace {
+
+struct PeerHandler {
+    Status ping(const midl::MonitorPeer::PingParams& p, midl::MonitorPeer::PingResults& r) {
+        r.from = g_self.core;
+        r.seq = p.seq + 1;
+        return {};
+    }
+    void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
+        if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
+        g_ended[p.core] = {true, p.programs, p.failed};
+    }
+};
+
+struct Peer {
+    Peer(urpc::Frame& f, bool side_a, u32 core_number)
+        : core(core_number), ep(urpc::Endpoint::init(f, side_a ? urpc::Side::A : urpc::Side::B)), client(ep),
+          server(handler, ep) {}
+    void serve() { idl::route(ep, client, server, stash, stashed); }
+
+    u32 core;
+    urpc::Endpoint ep;
+    midl::MonitorPeerClient<urpc::Endpoint> client;
+    PeerHandler handler;
+    midl::MonitorPeerServer<PeerHandler, urpc::Endpoint> server;
+    urpc::Payload stash{};
+    bool stashed = false;
+};
+
+alignas(Peer) u8 g_peer_storage[kMaxCores][sizeof(Peer)];
+Peer* g_peers[kMaxCores] = {};
+usize g_peer_count = 0;
+
+Peer* find_peer(u32 core) {
+    for (usize i = 0; i < g_peer_count; ++i) {
+        if (g_peers[i]->core == core) return g_peers[i];
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+Control* g_control[kMaxCores] = {};
+EndReport g_ended[kMaxCores] = {};
+
+Status attach_peer(u32 peer, bool side_a, u32 frame_cap) {
+    if (peer >= g_self.cores || peer == g_self.core) return Error::OutOfRange;
+    if (find_peer(peer) != nullptr) return Error::Busy;
+    urpc::Frame* f = TRY(map_channel(frame_cap, kMeshVa + u64{peer} * kPageSize));
+    g_peers[g_peer_count] = new (g_peer_storage[g_peer_count]) Peer(*f, side_a, peer);
+    ++g_peer_count;
+    return {};
+}
+
+usize peer_count() { return g_peer_count; }
+
+void serve_peers() {
+    for (usize i = 0; i < g_peer_count; ++i) g_peers[i]->serve();
+}
+
+void ping_peers(u32 rounds, u64& round_trips, u32& failed) {
+    for (u32 round = 0; round < rounds; ++round) {
+        midl::MonitorPeer::PingResults results[kMaxCores] = {};
+        idl::CallId ids[kMaxCores] = {};
+        bool waiting[kMaxCores] = {};
+        u64 seq = (u64{g_self.core} << 32) | round;
+        for (usize i = 0; i < g_peer_count; ++i) {  // all peers at once
+            auto id = g_peers[i]->client.ping(g_self.core, seq, &results[i]);
+            waiting[i] = id.ok();
+            if (id.ok()) ids[i] = *id;
+            else ++failed;
+        }
+        u64 until = deadline();
+        for (bool any = true; any;) {
+            serve_all();
+            any = false;
+            for (usize i = 0; i < g_peer_count; ++i) {
+                if (!waiting[i]) continue;
+                Status s = g_peers[i]->client.status(ids[i]);
+                if (s.error() == Error::Empty && rdtsc() < until) {
+                    any = true;
+                    continue;
+                }
+                if (s.error() == Error::Empty) g_peers[i]->client.cancel(ids[i]);
+                if (s.ok() && results[i].from == g_peers[i]->core && results[i].seq == seq + 1) ++round_trips;
+                else ++failed;
+                waiting[i] = false;
+            }
+            if (any) user::yield();
+        }
+    }
+}
+
+Status wait_control(u32 core, idl::CallId id) {
+    u64 until = deadline();
+    for (;;) {
+        (void)g_control[core]->client.poll();
+        Status s = g_control[core]->client.status(id);
+        if (s.error() != Error::Empty) return s;
+        if (rdtsc() > until) {
+            g_control[core]->client.cancel(id);
+            return Error::Timeout;
+        }
+        serve_all();
+        user::yield();
+    }
+}
+
+Status report_programs_ended(u32 programs, u32 failed) {
+    Peer* p = find_peer(0);
+    if (p == nullptr) return Error::NotFound;
+    TRY_STATUS(p->client.programs_ended(g_self.core, programs, failed));
+    (void)p->client.poll();
+    return {};
+}
+
+}  // namespace mk::monitor

@@ -1,0 +1,108 @@
+// What the parts of the monitor share (docs/monitor.md): this core's place,
+// its memory, the waits, and the three kinds of channel it serves: the
+// control channel between core 0's monitor and each other (mesh.cpp), the
+// mesh channels between every two monitors (mesh.cpp), and a channel to
+// every program it started (programs.cpp).
+#pragma once
+
+#include "abi/caps.hpp"
+#include "abi/syscalls.hpp"
+#include "monitor.urpc.hpp"
+#include "urpc/endpoint.hpp"
+#include "user/caps.hpp"
+#include "user/console.hpp"
+#include "user/vm.hpp"
+
+namespace mk::monitor {
+
+namespace midl = idl::monitor;
+using user::CapType;
+
+inline constexpr u32 kKernel = abi::cap_address(abi::kTaskCNode, abi::kTaskKernel);
+inline constexpr u32 kIo = abi::cap_address(abi::kTaskCNode, abi::kTaskIo);
+inline constexpr u32 kLinkFrame = abi::cap_address(abi::kTaskCNode, abi::kTaskMonitorLink);
+inline constexpr u32 kVSpace = abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace);
+inline constexpr u32 kRam = abi::cap_address(abi::kRamCNode, 0);
+inline constexpr usize kMaxCores = 64;
+
+// Where things go in the monitor's address space and root CNode.
+inline constexpr u64 kMeshVa = 0x20000000000;      // mesh channels, a page each, by peer core
+inline constexpr u64 kControlVa = 0x21000000000;   // the control channel(s), by core
+inline constexpr u64 kProgramVa = 0x22000000000;   // program channels, by program
+inline constexpr u64 kModuleVa = 0x30000000000;    // boot modules, mapped read-only to load programs
+inline constexpr u64 kScratchVa = 0x38000000000;   // where the loader fills a new domain's pages
+inline constexpr u32 kSpawnL1A = 10, kSpawnL1B = 11;  // root CNode slots the loader borrows
+inline constexpr u32 kPlaceL1A = 12, kPlaceL1B = 13;  // and those place_in_child borrows
+inline constexpr u32 kGrowL1First = 16, kGrowL1End = 64;  // root CNode slots for more slot CNodes
+
+// This core's place and memory (set up first in domain_main).
+struct Self {
+    u32 core = 0;
+    u32 cores = 1;
+    user::SlotAllocator* slots = nullptr;
+    user::RamAllocator* ram = nullptr;
+    user::AddressSpace* space = nullptr;
+};
+extern Self g_self;
+
+inline const abi::DispatcherFrame& frame() {
+    return *reinterpret_cast<const abi::DispatcherFrame*>(abi::kDispatcherFrameAddress);
+}
+inline u64 rdtsc() {
+    u32 lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (u64{hi} << 32) | lo;
+}
+// Every wait for another monitor or a program gives up after this.
+inline u64 deadline(u64 seconds = 10) { return rdtsc() + seconds * frame().tsc_hz; }
+
+// Maps a 4 KiB channel frame at `va` and returns it.
+Result<urpc::Frame*> map_channel(u32 frame_cap, u64 va);
+
+// Serves everything this monitor serves, once: mesh channels, the control
+// channel (cores 1..n-1), program channels. Every wait loop calls it.
+void serve_all();
+
+// ---- mesh.cpp ----
+Status attach_peer(u32 peer, bool side_a, u32 frame_cap);
+usize peer_count();
+// Pings every mesh peer `rounds` times; adds to round_trips and failed.
+void ping_peers(u32 rounds, u64& round_trips, u32& failed);
+void serve_peers();
+// Core 0 only: the control channels to the other monitors.
+struct Control {
+    explicit Control(urpc::Frame& f) : ep(urpc::Endpoint::init(f, urpc::Side::A)), client(ep) {}
+    urpc::Endpoint ep;
+    midl::MonitorClient<urpc::Endpoint> client;
+};
+extern Control* g_control[kMaxCores];
+Status wait_control(u32 core, idl::CallId id);
+// Core 0 only: which cores reported that their programs ended.
+struct EndReport {
+    bool ended;
+    u32 programs, failed;
+};
+extern EndReport g_ended[kMaxCores];
+// Cores 1..n-1: tell core 0 that this core's programs ended.
+Status report_programs_ended(u32 programs, u32 failed);
+
+// ---- programs.cpp ----
+// Starts the programs the command line names on this core.
+void start_programs();
+void serve_programs();
+// How many programs were started, and whether all have ended (and how many failed).
+u32 program_count();
+bool programs_ended(u32& failed);
+
+// ---- checks.cpp ----
+struct Checks {
+    const char* topic;
+    u32 run = 0, failed = 0;
+    void expect(Error got, Error want, const char* what);
+    void that(bool holds, const char* what);
+    u32 report() const;
+};
+u32 check_kernel_refusals();
+u32 check_irq();  // core 0
+
+}  // namespace mk::monitor

@@ -1,0 +1,143 @@
+// The programs a monitor starts: with `test` on the command line the in-guest
+// suites on every core, with `run=NAME` that boot module on core 0. Each is
+// loaded by the user-level ELF loader with the environment the CPU driver
+// gives a boot domain, plus a channel to this monitor (the Local interface),
+// and watched through its Dispatcher capability until it ends.
+#include <new>
+
+#include "boot/cmdline.hpp"
+#include "monitor.hpp"
+#include "user/spawn.hpp"
+#include "user/syscall.hpp"
+
+namespace mk::monitor {
+namespace {
+
+constexpr u64 kProgramRam = 4 << 20;  // RAM each program gets at its start
+constexpr usize kMaxPrograms = 8;
+constexpr u32 kMaxAllocLog2 = 24;     // allocRam hands out at most 16 MiB at a time
+
+// Places `cap` (ours) into the empty slot `address` of a child's capability
+// space, reached through its root CNode: the child's L2 CNode is borrowed
+// into a root slot of ours, so the slot becomes addressable here.
+Status place_in_child(u32 child_root, u32 address, u32 cap) {
+    if ((address & abi::kL1Flag) != 0 || address > 0xFFFF) return Error::InvalidArgument;
+    u32 l1 = address >> 8, l2 = address & 0xFF;
+    auto check = [](Error e) { return e == Error::Ok ? Status{} : Status{e}; };
+    TRY_STATUS(check(user::copy(child_root, abi::l1_slot(kPlaceL1A))));
+    Status s = check(user::copy(abi::cap_address(kPlaceL1A, l1), abi::l1_slot(kPlaceL1B)));
+    if (s.ok()) {
+        s = check(user::copy(cap, abi::cap_address(kPlaceL1B, l2)));
+        (void)user::remove(abi::l1_slot(kPlaceL1B));
+    }
+    (void)user::remove(abi::l1_slot(kPlaceL1A));
+    return s;
+}
+
+struct Program;
+
+struct LocalService {
+    Program* program;
+    Status alloc_ram(const midl::Local::AllocRamParams& p, midl::Local::AllocRamResults&);
+    Status where_am_i(const midl::Local::WhereAmIParams&, midl::Local::WhereAmIResults& r);
+};
+
+struct Program {
+    Program(const char* n, user::Spawner::Child c, urpc::Frame& f)
+        : child(c), ep(urpc::Endpoint::init(f, urpc::Side::A)), service{this}, server(service, ep) {
+        name = n;
+    }
+    const char* name;
+    user::Spawner::Child child;
+    urpc::Endpoint ep;
+    LocalService service;
+    midl::LocalServer<LocalService, urpc::Endpoint> server;
+    bool ended = false;
+    int exit_code = 0;
+};
+
+alignas(Program) u8 g_program_storage[kMaxPrograms][sizeof(Program)];
+Program* g_programs[kMaxPrograms] = {};
+u32 g_program_count = 0;
+
+Status LocalService::alloc_ram(const midl::Local::AllocRamParams& p, midl::Local::AllocRamResults&) {
+    if (p.size_log2 < 12 || p.size_log2 > kMaxAllocLog2) return Error::OutOfRange;
+    // The local fast path: this core's pool, no other core involved.
+    u32 ram = TRY(g_self.ram->make(u32(CapType::Ram), p.size_log2));
+    Status s = place_in_child(program->child.root, p.slot, ram);
+    (void)user::remove(ram);  // the program holds the only capability (or, on failure, nobody)
+    return s;
+}
+
+Status LocalService::where_am_i(const midl::Local::WhereAmIParams&, midl::Local::WhereAmIResults& r) {
+    r.core = g_self.core;
+    r.cores = g_self.cores;
+    r.programs = g_program_count;
+    return {};
+}
+
+void start(user::Spawner& spawner, const char* name) {
+    if (g_program_count == kMaxPrograms) {
+        user::printf("cannot start %s: at most %zu programs per core", name, kMaxPrograms);
+        return;
+    }
+    auto channel = g_self.ram->make(u32(CapType::Frame), 12);
+    auto f = channel.ok() ? map_channel(*channel, kProgramVa + u64{g_program_count} * kPageSize)
+                          : Result<urpc::Frame*>(channel.error());
+    if (!f.ok()) {
+        user::printf("cannot start %s: no channel: %s", name, error_name(f.error()));
+        return;
+    }
+    (*f)->reset();
+    user::Spawner::Options full;
+    full.ram_bytes = kProgramRam;
+    full.slot_cnodes = full.modules = full.named = true;
+    full.stack_pages = abi::kUserStackPages;
+    full.monitor_link = *channel;
+    auto child = spawner.start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
+    if (!child.ok()) {
+        user::printf("cannot start %s: %s", name, error_name(child.error()));
+        return;
+    }
+    g_programs[g_program_count] = new (g_program_storage[g_program_count]) Program(name, *child, **f);
+    ++g_program_count;
+}
+
+}  // namespace
+
+void start_programs() {
+    boot::CommandLine cmdline(frame().cmdline);
+    static user::Spawner spawner(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
+    if (cmdline.has("test")) {
+        start(spawner, "usertest");
+        start(spawner, "syscallfuzz");
+    }
+    static char run[32];
+    if (g_self.core == 0 && cmdline.get("run", run, sizeof run).ok()) start(spawner, run);
+}
+
+void serve_programs() {
+    for (u32 i = 0; i < g_program_count; ++i) {
+        Program& p = *g_programs[i];
+        if (p.ended) continue;
+        (void)p.server.poll();
+        user::SyscallResult st = user::invoke(p.child.dispatcher, abi::kDispatcherStatus);
+        if (st.error == Error::Ok && (st.value & 1) != 0) {
+            p.ended = true;
+            p.exit_code = static_cast<int>(static_cast<u32>(st.value >> 32));
+        }
+    }
+}
+
+u32 program_count() { return g_program_count; }
+
+bool programs_ended(u32& failed) {
+    failed = 0;
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (!g_programs[i]->ended) return false;
+        if (g_programs[i]->exit_code != 0) ++failed;
+    }
+    return true;
+}
+
+}  // namespace mk::monitor
