@@ -28,6 +28,7 @@ struct Core {
     u64 stack_top;
     mem::FramePool memory;  // this core's share of physical memory
     mem::RangeSet share;    // all of that share as it was handed over (for Kernel.capCreate's check)
+    mem::RangeSet granted;  // the part of it given to the monitor as RAM
     PhysAddr pml4;          // this core's own top-level page table
     volatile u64 timer_ticks;
     u32 domains_started;

@@ -146,6 +146,7 @@ Status build_cspace(Dispatcher& d, PhysAddr dispatcher_page, bool monitor, const
 
 Status grant_remaining_ram(Dispatcher& monitor) {
     mem::RangeSet rest = this_core().memory.take_all_but(kKernelReserve);
+    this_core().granted = rest;  // Kernel.capCreate may hand this memory back here later
     return grant_ram(monitor, rest, 0);
 }
 

@@ -22,6 +22,9 @@ interface Monitor {
 
   # Every monitor's programs have ended: end.
   finish @2 () $Urpc.oneway;
+
+  # The mesh is complete: start the programs the command line names.
+  startPrograms @3 () $Urpc.oneway;
 }
 
 interface MonitorPeer {
@@ -31,6 +34,12 @@ interface MonitorPeer {
 
   # To core 0's monitor: every program this monitor started has ended.
   programsEnded @1 (core :UInt32, programs :UInt32, failed :UInt32) $Urpc.oneway;
+
+  # A capability a program on the sender's core sends to a program on the
+  # receiver's core: its description (as the sender's CPU driver identified
+  # it, already marked as having a remote copy), under a ticket that the
+  # receiving program names to claim it (Local.receiveCap).
+  capOffer @2 (ticket :UInt64, capType :UInt32, rights :UInt32, base :UInt64, bytes :UInt64) $Urpc.oneway;
 }
 
 interface Local {
@@ -43,4 +52,13 @@ interface Local {
   # Where the caller runs: its core, the core count, and how many programs
   # this monitor started.
   whereAmI @1 () -> (core :UInt32, cores :UInt32, programs :UInt32);
+
+  # Send the capability in the caller's slot to core `toCore` (RAM or Frame).
+  # The caller keeps its copy, now marked as having a remote copy. The ticket
+  # names the offer there: (this core << 32) | a sequence number per core.
+  sendCap @2 (slot :UInt32, toCore :UInt32) -> (ticket :UInt64);
+
+  # Claim an offer that arrived at this core into the caller's empty slot.
+  # NotFound: it has not arrived (yet).
+  receiveCap @3 (ticket :UInt64, slot :UInt32) -> ();
 }

@@ -82,7 +82,8 @@ u32 check_kernel_refusals() {
     expect(create(free_slot, frame, rw, 0, kPageSize), Error::OutOfRange, "capCreate in low memory");
     expect(create(free_slot, frame, rw, ~u64{0} << 12, kPageSize), Error::OutOfRange, "capCreate beyond memory");
     expect(create(free_slot, frame, 0x10, 64 << 20, kPageSize), Error::InvalidArgument, "capCreate with bad rights");
-    expect(create(free_slot, frame, rw, ram.base, kPageSize), Error::NoRights, "capCreate of this core's own memory");
+    expect(create(free_slot, frame, rw, ram.base, kPageSize), Error::Overlap, "capCreate over this core's own RAM");
+    expect(create(free_slot, frame, rw, 0x100000, kPageSize), Error::NoRights, "capCreate of the kernel image");
     expect(invoke(kKernel, abi::kKernelMarkRemote, kVSpace).error, Error::WrongType, "markRemote of a page table");
     expect(invoke(kKernel, 99).error, Error::UnknownMethod, "an unknown Kernel method");
     abi::CapIdentity empty{};

@@ -5,17 +5,18 @@
 //   1. For every other core it makes a 4 KiB Frame from its RAM and invokes
 //      Kernel.startCore: the CPU driver boots that core unless it runs, and
 //      its monitor starts with the frame as its control channel.
-//   2. It starts its own programs and checks its Kernel and IRQ capabilities.
+//   2. It checks its Kernel and IRQ capabilities.
 //   3. It builds the mesh: a channel for every pair of monitors, its frame
 //      sent to the ends as a capability (Monitor.attachPeer). A capability
 //      crosses cores only through monitors: the sender marks its copy as
 //      having a remote copy (Kernel.markRemote), the receiver makes its own
 //      from the description (Kernel.capCreate), marked the same way.
 //   4. Every monitor pings every peer (Monitor.checkMesh); the MESH line.
+//      Then every monitor starts its programs (Monitor.startPrograms).
 //   5. Once every core's programs have ended (MonitorPeer.programsEnded),
 //      it tells the monitors to finish (Monitor.finish) and ends.
-// The other monitors start their programs, check their Kernel capability,
-// and serve until they are told to finish.
+// The other monitors check their Kernel capability and serve (mesh, control
+// channel, their programs) until they are told to finish.
 #include <new>
 
 #include "monitor.hpp"
@@ -40,6 +41,7 @@ constexpr u32 kMeshRounds = 10;
 
 struct MonitorService {
     bool finished = false;
+    bool programs_started = false;  // only then can "all my programs ended" be true
 
     Status attach_peer(const midl::Monitor::AttachPeerParams& p, midl::Monitor::AttachPeerResults&) {
         if (p.cap_type != u32(CapType::Frame) || p.bytes != kPageSize) return Error::WrongType;
@@ -61,6 +63,11 @@ struct MonitorService {
     }
 
     void finish(const midl::Monitor::FinishParams&) { finished = true; }
+    void start_programs(const midl::Monitor::StartProgramsParams&) {
+        if (programs_started) return;
+        programs_started = true;
+        monitor::start_programs();
+    }
 };
 
 MonitorService g_service;
@@ -81,13 +88,15 @@ int run_other_monitor() {
     urpc::Endpoint ep = urpc::Endpoint::init(**f, urpc::Side::B);
     midl::MonitorServer<MonitorService, urpc::Endpoint> server(g_service, ep);
     g_control_server = &server;
-    start_programs();
     u32 refusals_failed = check_kernel_refusals();
     bool reported = false;
     while (!g_service.finished) {
         serve_all();
         u32 failed = 0;
-        if (!reported && programs_ended(failed) && report_programs_ended(program_count(), failed).ok()) reported = true;
+        if (!reported && g_service.programs_started && programs_ended(failed) &&
+            report_programs_ended(program_count(), failed).ok()) {
+            reported = true;
+        }
         yield();
     }
     // Answer the last requests (the finish came after them) before ending.
@@ -218,7 +227,6 @@ void finish_when_programs_end(u32 started) {
 
 int run_core0_monitor() {
     u32 started = start_cores();
-    start_programs();
     u32 failed = check_kernel_refusals() + check_irq();
     auto sent = build_mesh();
     u64 round_trips = 0;
@@ -232,6 +240,13 @@ int run_core0_monitor() {
     u32 monitors = started + 1;
     printf("MESH %s monitors=%u channels=%u caps_sent=%u round_trips=%lu failed=%u", mesh_failed == 0 ? "ok" : "FAILED",
            monitors, monitors * (monitors - 1) / 2, sent.value_or(0) + started, round_trips, mesh_failed);
+    // Programs start once every monitor can reach every other.
+    start_programs();
+    for (u32 n = 1; n < g_self.cores; ++n) {
+        if (g_control[n] == nullptr) continue;
+        (void)g_control[n]->client.start_programs();
+        (void)g_control[n]->client.poll();
+    }
     finish_when_programs_end(started);
     return failed == 0 && mesh_failed == 0 && monitors == g_self.cores ? 0 : 1;
 }

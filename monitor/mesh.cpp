@@ -16,6 +16,9 @@ struct PeerHandler {
         r.seq = p.seq + 1;
         return {};
     }
+    void cap_offer(const midl::MonitorPeer::CapOfferParams& p) {
+        record_offer(p.ticket, p.cap_type, p.rights, p.base, p.bytes);
+    }
     void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
         if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
         g_ended[p.core] = {true, p.programs, p.failed};
@@ -114,6 +117,14 @@ Status wait_control(u32 core, idl::CallId id) {
         serve_all();
         user::yield();
     }
+}
+
+Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    TRY_STATUS(p->client.cap_offer(ticket, static_cast<u32>(id.type), static_cast<u32>(id.rights), id.base, id.bytes));
+    (void)p->client.poll();
+    return {};
 }
 
 Status report_programs_ended(u32 programs, u32 failed) {

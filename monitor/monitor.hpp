@@ -94,6 +94,17 @@ void serve_programs();
 u32 program_count();
 bool programs_ended(u32& failed);
 
+// ---- transfer.cpp ----
+// Capabilities in a program's space, reached through its root CNode.
+Status place_in_child(u32 child_root, u32 address, u32 cap);
+Status take_from_child(u32 child_root, u32 address, u32 ours);
+// Local.sendCap and Local.receiveCap; record_offer takes MonitorPeer.capOffer.
+Result<u64> offer_cap(u32 child_root, u32 address, u32 to_core);
+Status claim_cap(u32 child_root, u64 ticket, u32 address);
+void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes);
+// mesh.cpp: sends an offer to core `to`'s monitor.
+Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id);
+
 // ---- checks.cpp ----
 struct Checks {
     const char* topic;

@@ -17,29 +17,14 @@ constexpr u64 kProgramRam = 4 << 20;  // RAM each program gets at its start
 constexpr usize kMaxPrograms = 8;
 constexpr u32 kMaxAllocLog2 = 24;     // allocRam hands out at most 16 MiB at a time
 
-// Places `cap` (ours) into the empty slot `address` of a child's capability
-// space, reached through its root CNode: the child's L2 CNode is borrowed
-// into a root slot of ours, so the slot becomes addressable here.
-Status place_in_child(u32 child_root, u32 address, u32 cap) {
-    if ((address & abi::kL1Flag) != 0 || address > 0xFFFF) return Error::InvalidArgument;
-    u32 l1 = address >> 8, l2 = address & 0xFF;
-    auto check = [](Error e) { return e == Error::Ok ? Status{} : Status{e}; };
-    TRY_STATUS(check(user::copy(child_root, abi::l1_slot(kPlaceL1A))));
-    Status s = check(user::copy(abi::cap_address(kPlaceL1A, l1), abi::l1_slot(kPlaceL1B)));
-    if (s.ok()) {
-        s = check(user::copy(cap, abi::cap_address(kPlaceL1B, l2)));
-        (void)user::remove(abi::l1_slot(kPlaceL1B));
-    }
-    (void)user::remove(abi::l1_slot(kPlaceL1A));
-    return s;
-}
-
 struct Program;
 
 struct LocalService {
     Program* program;
     Status alloc_ram(const midl::Local::AllocRamParams& p, midl::Local::AllocRamResults&);
     Status where_am_i(const midl::Local::WhereAmIParams&, midl::Local::WhereAmIResults& r);
+    Status send_cap(const midl::Local::SendCapParams& p, midl::Local::SendCapResults& r);
+    Status receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&);
 };
 
 struct Program {
@@ -74,6 +59,15 @@ Status LocalService::where_am_i(const midl::Local::WhereAmIParams&, midl::Local:
     r.cores = g_self.cores;
     r.programs = g_program_count;
     return {};
+}
+
+Status LocalService::send_cap(const midl::Local::SendCapParams& p, midl::Local::SendCapResults& r) {
+    r.ticket = TRY(offer_cap(program->child.root, p.slot, p.to_core));
+    return {};
+}
+
+Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&) {
+    return claim_cap(program->child.root, p.ticket, p.slot);
 }
 
 void start(user::Spawner& spawner, const char* name) {
@@ -111,6 +105,7 @@ void start_programs() {
     if (cmdline.has("test")) {
         start(spawner, "usertest");
         start(spawner, "syscallfuzz");
+        start(spawner, "captest");
     }
     static char run[32];
     if (g_self.core == 0 && cmdline.get("run", run, sizeof run).ok()) start(spawner, run);

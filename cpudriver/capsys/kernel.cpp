@@ -22,6 +22,13 @@ bool overlaps(const mem::RangeSet& set, PhysAddr base, PhysAddr end) {
     return false;
 }
 
+bool inside(const mem::RangeSet& set, PhysAddr base, PhysAddr end) {
+    for (usize i = 0; i < set.count(); ++i) {
+        if (set[i].base <= base && end <= set[i].end) return true;
+    }
+    return false;
+}
+
 InvokeResult start_core(CoreCaps& cc, const Invocation& inv) {
     u64 core = inv.a[0];
     caps::Cte* frame = nullptr;
@@ -50,10 +57,12 @@ InvokeResult cap_create(CoreCaps& cc, const Invocation& inv) {
         base + bytes > DIRECT_MAP_SIZE || base < 0x100000) {
         return {Error::OutOfRange, 0};
     }
-    // Never the kernel image, never memory this core was given at boot (its
-    // CPU driver's own structures live there; its RAM reached its monitor
-    // as capabilities already).
-    if (overlaps(this_core().share, base, base + bytes) ||
+    // Never the kernel image, never the part of this core's boot share that
+    // its CPU driver kept (its own structures live there). What it gave its
+    // monitor may come back (memory that moved to another core and returns).
+    bool own_kernel_memory = overlaps(this_core().share, base, base + bytes) &&
+                             !inside(this_core().granted, base, base + bytes);
+    if (own_kernel_memory ||
         (base < reinterpret_cast<u64>(__bss_end_phys) && KERNEL_PHYS_BASE < base + bytes)) {
         return {Error::NoRights, 0};
     }

@@ -80,6 +80,11 @@ def check(a, exit_code, log):
                 problems.append(f"no USERTEST summary from core {k}")
             elif m.group(2) != "0" or int(m.group(1)) < 60:
                 problems.append(f"core {k}: usertest passed={m.group(1)} failed={m.group(2)}")
+            m = re.search(rf"\[c{k}\] captest: CAPTEST core={k} passed=(\d+) failed=(\d+)", log)
+            if not m:
+                problems.append(f"no CAPTEST summary from core {k}")
+            elif m.group(2) != "0" or int(m.group(1)) < 6:
+                problems.append(f"core {k}: captest passed={m.group(1)} failed={m.group(2)}")
             if not re.search(rf"\[c{k}\] domain usertest \(id [0-9a-f]+\) killed: #PF", log):
                 problems.append(f"core {k}: usertest's fatal fault did not end it alone")
             if not re.search(rf"\[c{k}\] syscallfuzz: FUZZ core={k} calls=\d+ .*memory=intact interface=working", log):

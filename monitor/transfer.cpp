@@ -1,0 +1,93 @@
+// Capabilities between programs on different cores, through their monitors
+// (docs/monitor.md, "Capabilities that cross cores"). The sending monitor
+// takes a copy from the program's space, marks the object as having a remote
+// copy and sends its description with a ticket; the receiving monitor keeps
+// the offer until the receiving program claims it, then makes the capability
+// (Kernel.capCreate) and places it in that program's space.
+#include "monitor.hpp"
+#include "user/syscall.hpp"
+
+namespace mk::monitor {
+namespace {
+
+using namespace mk::user;
+
+constexpr usize kMaxOffers = 64;
+
+struct Offer {
+    bool used;
+    u64 ticket;
+    u32 type, rights;
+    u64 base, bytes;
+};
+Offer g_offers[kMaxOffers] = {};
+u32 g_next_ticket = 0;
+
+Status ok_or(Error e) { return e == Error::Ok ? Status{} : Status{e}; }
+
+// Borrows the child's L2 CNode that holds `address` into our root slot
+// kPlaceL1B, runs `op` with the slot's address as we name it, and cleans up.
+template <typename Op>
+Status in_child_slot(u32 child_root, u32 address, Op op) {
+    if ((address & abi::kL1Flag) != 0 || address > 0xFFFF) return Error::InvalidArgument;
+    u32 l1 = address >> 8, l2 = address & 0xFF;
+    TRY_STATUS(ok_or(copy(child_root, abi::l1_slot(kPlaceL1A))));
+    Status s = ok_or(copy(abi::cap_address(kPlaceL1A, l1), abi::l1_slot(kPlaceL1B)));
+    if (s.ok()) {
+        s = op(abi::cap_address(kPlaceL1B, l2));
+        (void)remove(abi::l1_slot(kPlaceL1B));
+    }
+    (void)remove(abi::l1_slot(kPlaceL1A));
+    return s;
+}
+
+}  // namespace
+
+Status place_in_child(u32 child_root, u32 address, u32 cap) {
+    return in_child_slot(child_root, address, [cap](u32 slot) { return ok_or(copy(cap, slot)); });
+}
+
+Status take_from_child(u32 child_root, u32 address, u32 ours) {
+    return in_child_slot(child_root, address, [ours](u32 slot) { return ok_or(copy(slot, ours)); });
+}
+
+Result<u64> offer_cap(u32 child_root, u32 address, u32 to_core) {
+    if (to_core >= g_self.cores) return Error::OutOfRange;
+    if (to_core == g_self.core) return Error::InvalidArgument;  // same core: no monitor needed
+    u32 ours = TRY(g_self.slots->next());
+    TRY_STATUS(take_from_child(child_root, address, ours));
+    abi::CapIdentity id{};
+    Status s = ok_or(identify(ours, id));
+    if (s.ok() && id.type != u64(CapType::Ram) && id.type != u64(CapType::Frame)) s = Error::WrongType;
+    if (s.ok()) s = ok_or(invoke(kKernel, abi::kKernelMarkRemote, ours).error);
+    u64 ticket = (u64{g_self.core} << 32) | g_next_ticket;
+    if (s.ok()) s = send_cap_offer(to_core, ticket, id);
+    (void)remove(ours);
+    if (!s.ok()) return s.error();
+    ++g_next_ticket;
+    return ticket;
+}
+
+void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes) {
+    for (Offer& o : g_offers) {
+        if (o.used) continue;
+        o = Offer{true, ticket, type, rights, base, bytes};
+        return;
+    }
+    printf("capability offer %lx dropped: %zu offers wait already", ticket, kMaxOffers);
+}
+
+Status claim_cap(u32 child_root, u64 ticket, u32 address) {
+    for (Offer& o : g_offers) {
+        if (!o.used || o.ticket != ticket) continue;
+        u32 ours = TRY(g_self.slots->next());
+        Status s = ok_or(invoke(kKernel, abi::kKernelCapCreate, ours, o.type | (u64{o.rights} << 8), o.base, o.bytes).error);
+        if (s.ok()) s = place_in_child(child_root, address, ours);
+        (void)remove(ours);  // the program's copy is the one that stays
+        if (s.ok()) o.used = false;
+        return s;
+    }
+    return Error::NotFound;
+}
+
+}  // namespace mk::monitor

@@ -1,0 +1,104 @@
+// Capabilities between programs on different cores, through the monitors
+// (docs/monitor.md): every core's copy of this program makes a Frame, writes
+// a pattern naming its core into it, and sends it to the next core's copy;
+// it claims the Frame the previous core sent, finds it marked as having a
+// remote copy, maps it and reads the previous core's pattern: the same
+// physical memory, reached through a capability that crossed cores. Then the
+// refusals: wrong types, bad cores, unknown tickets, full slots.
+#include "abi/caps.hpp"
+#include "user/caps.hpp"
+#include "user/console.hpp"
+#include "user/monitor_link.hpp"
+#include "user/syscall.hpp"
+#include "user/vm.hpp"
+
+using namespace mk;
+using namespace mk::user;
+
+namespace {
+
+int g_passed = 0, g_failed = 0;
+
+void check(bool ok, const char* name) {
+    if (ok) {
+        ++g_passed;
+    } else {
+        ++g_failed;
+        printf("TEST FAILED: %s", name);
+    }
+}
+
+constexpr u32 kRam = abi::cap_address(abi::kRamCNode, 0);
+constexpr u32 kVSpace = abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace);
+constexpr u64 kMine = 0x50000000000, kTheirs = 0x50000001000, kLinkVa = 0x60000000000;
+constexpr u64 kMagic = 0xCA9500000000;
+SlotAllocator g_slots(abi::kSlotCNode2);
+RamAllocator g_ram(kRam, 4u << 20, g_slots);
+AddressSpace g_space(kVSpace, g_ram);
+
+}  // namespace
+
+extern "C" int domain_main(u32 core, u32 cores) {
+    auto link = MonitorLink::open(g_space, kLinkVa);
+    check(link.ok(), "a channel to the monitor");
+    if (!link.ok()) return 1;
+    auto& monitor = (*link)->client();
+    auto ask = [&](Result<idl::CallId> id) { return id.ok() ? (*link)->wait(*id) : Status(id.error()); };
+
+    // A Frame with this core's pattern.
+    auto mine = g_ram.make(u32(CapType::Frame), 12);
+    check(mine.ok() && g_space.map_frame(kMine, *mine, abi::kMapWrite).ok(), "a Frame of our own, mapped");
+    if (!mine.ok()) return 1;
+    auto* words = reinterpret_cast<volatile u64*>(kMine);
+    for (u64 i = 0; i < 512; ++i) words[i] = kMagic | (u64{core} << 16) | i;
+
+    // The refusals first (they must change nothing).
+    idl::monitor::Local::SendCapResults sent{};
+    check(ask(monitor.send_cap(abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace), (core + 1) % cores, &sent)).error() ==
+                  (cores > 1 ? Error::WrongType : Error::InvalidArgument),
+          "sendCap of a page table is refused");
+    check(ask(monitor.send_cap(*mine, core, &sent)).error() == Error::InvalidArgument, "sendCap to our own core is refused");
+    check(ask(monitor.send_cap(*mine, cores, &sent)).error() == Error::OutOfRange, "sendCap beyond the cores is refused");
+    check(ask(monitor.send_cap(abi::cap_address(abi::kSlotCNode2, 255), (core + 1) % cores, &sent)).error() != Error::Ok,
+          "sendCap of an empty slot is refused");
+    check(ask(monitor.receive_cap(0xDEAD00000000, g_slots.next().value_or(0))).error() == Error::NotFound,
+          "receiveCap of an unknown ticket: NotFound");
+    abi::CapIdentity id{};
+    check(identify(*mine, id) == Error::Ok && id.remote == 0, "refused sends left our Frame unmarked");
+
+    if (cores == 1) {
+        printf("CAPTEST core=%u passed=%d failed=%d (one core: no transfer)", core, g_passed, g_failed);
+        return g_failed == 0 ? 0 : 1;
+    }
+
+    // Send ours to the next core.
+    u32 next = (core + 1) % cores, previous = (core + cores - 1) % cores;
+    check(ask(monitor.send_cap(*mine, next, &sent)).ok() && (sent.ticket >> 32) == core, "sendCap to the next core");
+    check(identify(*mine, id) == Error::Ok && (id.remote & 1) != 0, "our Frame is now marked as having a remote copy");
+
+    // Claim the previous core's: it may not have arrived yet.
+    u32 theirs = g_slots.next().value_or(0);
+    u64 ticket = u64{previous} << 32;
+    Status claimed = Error::NotFound;
+    const auto& df = *reinterpret_cast<const abi::DispatcherFrame*>(abi::kDispatcherFrameAddress);
+    u64 lo, hi, until = 0;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    until = ((hi << 32) | lo) + 10 * df.tsc_hz;  // ten seconds
+    while (claimed.error() == Error::NotFound && ((hi << 32) | lo) < until) {
+        claimed = ask(monitor.receive_cap(ticket, theirs));
+        if (claimed.error() == Error::NotFound) yield();
+        asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    }
+    check(claimed.ok(), "receiveCap of the previous core's Frame");
+    if (!claimed.ok()) printf("receiveCap of ticket %lx: %s", ticket, error_name(claimed.error()));
+    check(identify(theirs, id) == Error::Ok && id.type == u64(CapType::Frame) && id.bytes == 4096 && (id.remote & 1) != 0,
+          "it arrives as a Frame marked as having a remote copy");
+    bool same = claimed.ok() && g_space.map_frame(kTheirs, theirs, abi::kMapWrite).ok();
+    auto* remote = reinterpret_cast<volatile u64*>(kTheirs);
+    for (u64 i = 0; same && i < 512; ++i) same = remote[i] == (kMagic | (u64{previous} << 16) | i);
+    check(same, "it is the previous core's memory, with its pattern");
+    check(ask(monitor.receive_cap(ticket, g_slots.next().value_or(0))).error() == Error::NotFound,
+          "a ticket is claimed once");
+    printf("CAPTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
+    return g_failed == 0 ? 0 : 1;
+}
