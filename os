@@ -19,7 +19,7 @@ PACKAGES=(
   python3 python3-matplotlib
   gcc g++ libc6-dev clang libclang-rt-14-dev binutils pkg-config meson ninja-build
   qemu-system-x86 grub-pc-bin grub-common xorriso
-  capnproto libcapnp-dev catch2
+  capnproto libcapnp-dev catch2 spin
 )
 
 die() { echo "./os: $*" >&2; exit 2; }
