@@ -25,6 +25,12 @@ interface Monitor {
 
   # The mesh is complete: start the programs the command line names.
   startPrograms @3 () $Urpc.oneway;
+
+  # Once this monitor's agreement engine is quiet: its replica of the memory
+  # ownership map (a digest), the chunks it owns there, the chunk capabilities
+  # it holds, its moves, and whether map and capabilities match.
+  collectState @4 () -> (digest :UInt64, owned :UInt32, held :UInt32, movedIn :UInt32, movedOut :UInt32,
+                          consistent :Bool, retries :UInt32, refused :UInt32);
 }
 
 interface MonitorPeer {
@@ -40,18 +46,34 @@ interface MonitorPeer {
   # it, already marked as having a remote copy), under a ticket that the
   # receiving program names to claim it (Local.receiveCap).
   capOffer @2 (ticket :UInt64, capType :UInt32, rights :UInt32, base :UInt64, bytes :UInt64) $Urpc.oneway;
+
+  # The agreement protocol (lib/agree, docs/agreement.md): a Prepare with its
+  # operation, and the other steps (Vote, Commit, Abort, Ack), which carry
+  # none. The sender is the channel's other end.
+  agreePrepare @3 (coordinator :UInt8, attempt :UInt16, seq :UInt32, stamp :UInt64,
+                   family :UInt8, action :UInt8, small :UInt16, word :UInt32,
+                   arg0 :UInt64, arg1 :UInt64, arg2 :UInt64) $Urpc.oneway;
+  agreeStep @4 (kind :UInt8, coordinator :UInt8, vote :UInt8, attempt :UInt16, answers :UInt16,
+                seq :UInt32, stamp :UInt64) $Urpc.oneway;
+
+  # The sender's memory pool at boot: chunks [first, first + count) of the
+  # ownership map are its own (one message per run of chunks).
+  poolAnnounce @5 (core :UInt32, first :UInt32, count :UInt32) $Urpc.oneway;
 }
 
 interface Local {
   # A program and its core's monitor, on a channel of their own on that core.
 
-  # A RAM capability of 2^sizeLog2 bytes from this core's pool, placed in
-  # the caller's empty slot `slot` (a capability address in its own space).
+  # A RAM capability of 2^sizeLog2 bytes (4 KiB to 1 MiB) from this core's
+  # pool, placed in the caller's empty slot `slot` (a capability address in
+  # its own space). Busy: the pool ran dry and the monitor is moving memory
+  # from another core (an agreed operation); ask again. NoMemory: no core
+  # could give any.
   allocRam @0 (sizeLog2 :UInt8, slot :UInt32) -> ();
 
   # Where the caller runs: its core, the core count, and how many programs
   # this monitor started.
-  whereAmI @1 () -> (core :UInt32, cores :UInt32, programs :UInt32);
+  whereAmI @1 () -> (core :UInt32, cores :UInt32, programs :UInt32, poolChunks :UInt32);
 
   # Send the capability in the caller's slot to core `toCore` (RAM or Frame).
   # The caller keeps its copy, now marked as having a remote copy. The ticket

@@ -70,13 +70,13 @@ u32 check_kernel_refusals() {
     Checks c{"kernel-cap"};
     auto expect = [&c](Error got, Error want, const char* what) { c.expect(got, want, what); };
     abi::CapIdentity ram{};
-    (void)identify(kRam, ram);
+    (void)identify(g_self.general, ram);
     auto create = [](u64 slot, u64 type, u64 rights, u64 base, u64 bytes) {
         return invoke(kKernel, abi::kKernelCapCreate, slot, type | (rights << 8), base, bytes).error;
     };
     u32 free_slot = g_self.slots->next().value_or(0);
     u64 frame = u64(CapType::Frame), rw = kRead | kWrite;
-    expect(create(kRam, frame, rw, 64 << 20, kPageSize), Error::SlotOccupied, "capCreate into a full slot");
+    expect(create(g_self.general, frame, rw, 64 << 20, kPageSize), Error::SlotOccupied, "capCreate into a full slot");
     expect(create(free_slot, u64(CapType::Endpoint), rw, 64 << 20, kPageSize), Error::WrongType, "capCreate of an Endpoint");
     expect(create(free_slot, frame, rw, (64 << 20) + 8, kPageSize), Error::OutOfRange, "capCreate unaligned");
     expect(create(free_slot, frame, rw, 0, kPageSize), Error::OutOfRange, "capCreate in low memory");
@@ -94,7 +94,7 @@ u32 check_kernel_refusals() {
         u32 frame_cap = g_self.ram->make(u32(CapType::Frame), 12).value_or(0);
         expect(invoke(kKernel, abi::kKernelStartCore, 0, frame_cap).error, Error::OutOfRange, "startCore of core 0");
         expect(invoke(kKernel, abi::kKernelStartCore, g_self.cores, frame_cap).error, Error::OutOfRange, "startCore beyond the cores");
-        expect(invoke(kKernel, abi::kKernelStartCore, 1, kRam).error, Error::WrongType, "startCore with RAM as channel");
+        expect(invoke(kKernel, abi::kKernelStartCore, 1, g_self.general).error, Error::WrongType, "startCore with RAM as channel");
         if (g_self.cores > 1 && g_control[1] != nullptr) {
             expect(invoke(kKernel, abi::kKernelStartCore, 1, frame_cap).error, Error::Busy, "startCore twice");
         }

@@ -37,6 +37,17 @@ using namespace mk::user;
 
 constexpr u32 kMeshRounds = 10;
 
+// Serves until no agreement is running or waiting to be sent here.
+Status wait_until_quiet() {
+    u64 until = deadline();
+    while (!agreement_quiet()) {
+        if (rdtsc() > until) return Error::Timeout;
+        serve_all();
+        yield();
+    }
+    return {};
+}
+
 // ---- Cores 1..n-1: Monitor, as served on the control channel ----
 
 struct MonitorService {
@@ -56,6 +67,7 @@ struct MonitorService {
     }
 
     Status check_mesh(const midl::Monitor::CheckMeshParams& p, midl::Monitor::CheckMeshResults& r) {
+        announce_pool();  // before our pings: every peer has our pool by the time the mesh is checked
         r = {};
         r.peers = static_cast<u32>(peer_count());
         ping_peers(p.rounds, r.round_trips, r.failed);
@@ -63,6 +75,13 @@ struct MonitorService {
     }
 
     void finish(const midl::Monitor::FinishParams&) { finished = true; }
+
+    Status collect_state(const midl::Monitor::CollectStateParams&, midl::Monitor::CollectStateResults& r) {
+        TRY_STATUS(wait_until_quiet());
+        MemoryState s = memory_state();
+        r = {s.digest, s.owned, s.held, s.moved_in, s.moved_out, s.consistent, s.retries, s.refused};
+        return {};
+    }
     void start_programs(const midl::Monitor::StartProgramsParams&) {
         if (programs_started) return;
         programs_started = true;
@@ -181,6 +200,7 @@ u32 check_mesh(u32 started, u64& round_trips) {
         ids[n] = *id;
         checking[n] = true;
     }
+    announce_pool();
     ping_peers(kMeshRounds, round_trips, failed);
     if (peer_count() != started) ++failed;
     for (u32 n = 1; n < g_self.cores; ++n) {
@@ -196,6 +216,44 @@ u32 check_mesh(u32 started, u64& round_trips) {
         if (results[n].peers != started) ++failed;  // a channel to every other started monitor
     }
     return failed;
+}
+
+// After the programs: every replica of the memory ownership map must be
+// identical, every monitor's chunk capabilities must match what its replica
+// says it owns, and no chunk may be held twice.
+void check_replicas(u32 started) {
+    MemoryState mine{};
+    bool ok = wait_until_quiet().ok();
+    mine = memory_state();
+    ok = ok && mine.consistent;
+    u32 owned = mine.owned, held = mine.held, moves = mine.moved_in, identical = 1;
+    u32 retries = mine.retries, refused = mine.refused;
+    for (u32 n = 1; n < g_self.cores; ++n) {
+        if (g_control[n] == nullptr) continue;
+        midl::Monitor::CollectStateResults r{};
+        auto id = g_control[n]->client.collect_state(&r);
+        Status s = id.ok() ? wait_control(n, *id) : Status(id.error());
+        if (!s.ok()) {
+            printf("core %u did not report its memory state: %s", n, error_name(s.error()));
+            ok = false;
+            continue;
+        }
+        if (r.digest == mine.digest) ++identical;
+        else ok = false;
+        if (!r.consistent) {
+            printf("core %u: its chunk capabilities do not match its map", n);
+            ok = false;
+        }
+        owned += r.owned;
+        held += r.held;
+        moves += r.moved_in;
+        retries += r.retries;
+        refused += r.refused;
+    }
+    // Chunks held by all cores together equal the chunks the map gives to cores: none twice, none lost.
+    if (owned != held) ok = false;
+    printf("AGREE %s replicas=%u identical=%u digest=%016lx chunks=%u held=%u moves=%u retries=%u refused=%u",
+           ok ? "ok" : "FAILED", started + 1, identical, mine.digest, owned, held, moves, retries, refused);
 }
 
 // Step 5: wait until every core's programs have ended, then finish everyone.
@@ -218,6 +276,7 @@ void finish_when_programs_end(u32 started) {
     if (programs != 0) {
         printf("PROGRAMS ended on %u cores: %u programs, %u with a nonzero exit code", started + 1, programs, nonzero);
     }
+    check_replicas(started);
     for (u32 n = 1; n < g_self.cores; ++n) {
         if (g_control[n] == nullptr) continue;
         (void)g_control[n]->client.finish();
@@ -255,6 +314,7 @@ int run_core0_monitor() {
 
 void serve_all() {
     serve_peers();
+    serve_agreement();
     if (g_control_server != nullptr && !g_in_control) {
         g_in_control = true;
         (void)g_control_server->poll();
@@ -271,16 +331,18 @@ extern "C" int domain_main(mk::u32 core, mk::u32 cores) {
     user::printf("up in user mode on core %u of %u", core, cores);
     g_self.core = core;
     g_self.cores = cores > kMaxCores ? static_cast<u32>(kMaxCores) : cores;
-    abi::CapIdentity ram{};
-    if (user::identify(kRam, ram) != Error::Ok) {
-        user::printf("no RAM capability");
+    static user::SlotAllocator slots(abi::kSlotCNode2);
+    g_self.slots = &slots;
+    u32 general_log2 = 0;
+    auto general = init_memory(general_log2);
+    if (!general.ok()) {
+        user::printf("cannot set up this core's memory: %s", error_name(general.error()));
         return 1;
     }
-    static user::SlotAllocator slots(abi::kSlotCNode2);
-    static user::RamAllocator allocator(kRam, ram.bytes, slots);
+    g_self.general = *general;
+    static user::RamAllocator allocator(*general, u64{1} << general_log2, slots);
     static user::AddressSpace space(kVSpace, allocator);
     slots.grow_from(allocator, kGrowL1First, kGrowL1End);
-    g_self.slots = &slots;
     g_self.ram = &allocator;
     g_self.space = &space;
     return core == 0 ? run_core0_monitor() : run_other_monitor();

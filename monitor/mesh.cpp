@@ -11,6 +11,41 @@ namespace mk::monitor {
 namespace {
 
 struct PeerHandler {
+    u32 peer;  // the core at the channel's other end
+
+    void agree_prepare(const midl::MonitorPeer::AgreePrepareParams& p) {
+        agree::Message m;
+        m.kind = agree::Kind::Prepare;
+        m.from = static_cast<u8>(peer);
+        m.coordinator = p.coordinator;
+        m.attempt = p.attempt;
+        m.seq = p.seq;
+        m.stamp = p.stamp;
+        m.op.family = p.family;
+        m.op.action = p.action;
+        m.op.small = p.small;
+        m.op.word = p.word;
+        m.op.arg[0] = p.arg0;
+        m.op.arg[1] = p.arg1;
+        m.op.arg[2] = p.arg2;
+        agreement_received(m);
+    }
+    void agree_step(const midl::MonitorPeer::AgreeStepParams& p) {
+        agree::Message m;
+        m.kind = static_cast<agree::Kind>(p.kind);  // the engine refuses unknown kinds (BadKind)
+        m.from = static_cast<u8>(peer);
+        m.coordinator = p.coordinator;
+        m.vote = static_cast<agree::Vote>(p.vote);
+        m.attempt = p.attempt;
+        m.answers = p.answers;
+        m.seq = p.seq;
+        m.stamp = p.stamp;
+        if (m.kind == agree::Kind::Prepare) return;  // a prepare comes with its operation only
+        agreement_received(m);
+    }
+    void pool_announce(const midl::MonitorPeer::PoolAnnounceParams& p) {
+        if (p.core == peer) record_pool(p.core, p.first, p.count);
+    }
     Status ping(const midl::MonitorPeer::PingParams& p, midl::MonitorPeer::PingResults& r) {
         r.from = g_self.core;
         r.seq = p.seq + 1;
@@ -28,7 +63,7 @@ struct PeerHandler {
 struct Peer {
     Peer(urpc::Frame& f, bool side_a, u32 core_number)
         : core(core_number), ep(urpc::Endpoint::init(f, side_a ? urpc::Side::A : urpc::Side::B)), client(ep),
-          server(handler, ep) {}
+          handler{core_number}, server(handler, ep) {}
     void serve() { idl::route(ep, client, server, stash, stashed); }
 
     u32 core;
@@ -124,6 +159,26 @@ Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id) {
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.cap_offer(ticket, static_cast<u32>(id.type), static_cast<u32>(id.rights), id.base, id.bytes));
     (void)p->client.poll();
+    return {};
+}
+
+Status send_agreement(u32 to, const agree::Message& m) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    Status s = m.kind == agree::Kind::Prepare
+                   ? p->client.agree_prepare(m.coordinator, m.attempt, m.seq, m.stamp, m.op.family, m.op.action,
+                                             m.op.small, m.op.word, m.op.arg[0], m.op.arg[1], m.op.arg[2])
+                   : p->client.agree_step(static_cast<u8>(m.kind), m.coordinator, static_cast<u8>(m.vote), m.attempt,
+                                          m.answers, m.seq, m.stamp);
+    if (s.ok()) (void)p->client.poll(0);
+    return s;
+}
+
+Status send_pool_announce(u32 to, u32 first, u32 count) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    TRY_STATUS(p->client.pool_announce(g_self.core, first, count));
+    (void)p->client.poll(0);
     return {};
 }
 

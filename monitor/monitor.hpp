@@ -6,6 +6,7 @@
 #pragma once
 
 #include "abi/caps.hpp"
+#include "agree/message.hpp"
 #include "abi/syscalls.hpp"
 #include "monitor.urpc.hpp"
 #include "urpc/endpoint.hpp"
@@ -42,6 +43,7 @@ struct Self {
     user::SlotAllocator* slots = nullptr;
     user::RamAllocator* ram = nullptr;
     user::AddressSpace* space = nullptr;
+    u32 general = 0;  // the RAM capability of the general block (memory.cpp)
 };
 extern Self g_self;
 
@@ -104,6 +106,35 @@ Status claim_cap(u32 child_root, u64 ticket, u32 address);
 void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes);
 // mesh.cpp: sends an offer to core `to`'s monitor.
 Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id);
+
+// ---- memory.cpp ----
+// Cuts this monitor's RAM into its general block (returned, of 2^general_log2
+// bytes) and its pool of chunks, and sets up the agreement engine.
+Result<u32> init_memory(u32& general_log2);
+void announce_pool();                              // to every peer, once the mesh is up
+void record_pool(u32 core, u32 first, u32 count);  // MonitorPeer.poolAnnounce
+u32 pool_chunks();
+void agreement_received(const agree::Message& m);  // MonitorPeer.agreePrepare/agreeStep
+void serve_agreement();                            // timers and queued messages
+bool agreement_quiet();
+// Local.allocRam: RAM from the pool; Busy while a chunk is being moved here.
+// The capability to hand out, and whether it is ours to delete afterwards
+// (a piece made for the caller) or to keep (a whole chunk, of which the
+// caller gets a copy).
+struct Allocation {
+    u32 cap;
+    bool temporary;
+};
+Result<Allocation> alloc_ram(u32 size_log2);
+struct MemoryState {
+    u64 digest;
+    u32 owned, held, moved_in, moved_out, retries, refused;
+    bool consistent;
+};
+MemoryState memory_state();
+// mesh.cpp: the agreement's and the pool's messages to one peer.
+Status send_agreement(u32 to, const agree::Message& m);
+Status send_pool_announce(u32 to, u32 first, u32 count);
 
 // ---- checks.cpp ----
 struct Checks {

@@ -15,7 +15,6 @@ namespace {
 
 constexpr u64 kProgramRam = 4 << 20;  // RAM each program gets at its start
 constexpr usize kMaxPrograms = 8;
-constexpr u32 kMaxAllocLog2 = 24;     // allocRam hands out at most 16 MiB at a time
 
 struct Program;
 
@@ -46,11 +45,9 @@ Program* g_programs[kMaxPrograms] = {};
 u32 g_program_count = 0;
 
 Status LocalService::alloc_ram(const midl::Local::AllocRamParams& p, midl::Local::AllocRamResults&) {
-    if (p.size_log2 < 12 || p.size_log2 > kMaxAllocLog2) return Error::OutOfRange;
-    // The local fast path: this core's pool, no other core involved.
-    u32 ram = TRY(g_self.ram->make(u32(CapType::Ram), p.size_log2));
-    Status s = place_in_child(program->child.root, p.slot, ram);
-    (void)user::remove(ram);  // the program holds the only capability (or, on failure, nobody)
+    Allocation a = TRY(monitor::alloc_ram(p.size_log2));
+    Status s = place_in_child(program->child.root, p.slot, a.cap);
+    if (a.temporary) (void)user::remove(a.cap);  // the program holds the only capability (or, on failure, nobody)
     return s;
 }
 
@@ -58,6 +55,7 @@ Status LocalService::where_am_i(const midl::Local::WhereAmIParams&, midl::Local:
     r.core = g_self.core;
     r.cores = g_self.cores;
     r.programs = g_program_count;
+    r.pool_chunks = pool_chunks();
     return {};
 }
 
@@ -70,7 +68,7 @@ Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::L
     return claim_cap(program->child.root, p.ticket, p.slot);
 }
 
-void start(user::Spawner& spawner, const char* name) {
+void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam) {
     if (g_program_count == kMaxPrograms) {
         user::printf("cannot start %s: at most %zu programs per core", name, kMaxPrograms);
         return;
@@ -84,7 +82,10 @@ void start(user::Spawner& spawner, const char* name) {
     }
     (*f)->reset();
     user::Spawner::Options full;
-    full.ram_bytes = kProgramRam;
+    full.ram_bytes = ram_bytes;
+    // A 1 MiB grant is a chunk of the pool: the general block keeps the room.
+    auto chunk = ram_bytes == (1u << 20) ? alloc_ram(20) : Result<Allocation>(Error::NotFound);
+    if (chunk.ok()) full.ram_cap = chunk->cap;
     full.slot_cnodes = full.modules = full.named = true;
     full.stack_pages = abi::kUserStackPages;
     full.monitor_link = *channel;
@@ -104,8 +105,9 @@ void start_programs() {
     static user::Spawner spawner(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
     if (cmdline.has("test")) {
         start(spawner, "usertest");
-        start(spawner, "syscallfuzz");
-        start(spawner, "captest");
+        start(spawner, "syscallfuzz", 2 << 20);
+        start(spawner, "captest", 1 << 20);
+        start(spawner, "memstorm", 1 << 20);
     }
     static char run[32];
     if (g_self.core == 0 && cmdline.get("run", run, sizeof run).ok()) start(spawner, run);

@@ -49,7 +49,8 @@ InvokeResult cap_create(CoreCaps& cc, const Invocation& inv) {
     auto dest = empty_slot(cc, inv.caller, inv.a[0]);
     if (!dest.ok()) return {dest.error(), 0};
     u64 type = inv.a[1] & 0xFF, rights = (inv.a[1] >> 8) & 0xFF;
-    if ((inv.a[1] >> 16) != 0 || rights > u64(caps::Rights::All)) return {Error::InvalidArgument, 0};
+    bool moved = ((inv.a[1] >> 16) & 1) != 0;  // the only copy now: it moved here
+    if ((inv.a[1] >> 17) != 0 || rights > u64(caps::Rights::All)) return {Error::InvalidArgument, 0};
     if (type != u64(caps::CapType::Ram) && type != u64(caps::CapType::Frame)) return {Error::WrongType, 0};
     PhysAddr base = inv.a[2];
     u64 bytes = inv.a[3];
@@ -67,7 +68,7 @@ InvokeResult cap_create(CoreCaps& cc, const Invocation& inv) {
         return {Error::NoRights, 0};
     }
     caps::Capability cap = caps::Capability::memory(caps::CapType(type), base, bytes, caps::Rights(rights));
-    cap.remote = caps::Remote::Copies;
+    cap.remote = moved ? caps::Remote::None : caps::Remote::Copies;
     Status s = cc.table.create_root(**dest, cap);
     return {s.ok() ? Error::Ok : s.error(), 0};
 }

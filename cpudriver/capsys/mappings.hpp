@@ -13,15 +13,15 @@
 namespace mk::capsys {
 
 struct MappingRecord {
-    caps::Cte copy;       // the kernel-held copy of the mapped capability
-    PhysAddr table;       // the page table holding the entry
-    u32 index;            // the entry
-    bool used;
+    caps::Cte copy;         // the kernel-held copy of the mapped capability
+    PhysAddr table = 0;     // the page table holding the entry
+    u32 index = 0;          // the entry
+    bool used = false;
 };
 
 class Mappings {
 public:
-    static constexpr usize kMax = 512;
+    static constexpr usize kMax = 4096;  // every mapping on the core: monitor, programs, their children
 
     bool has_room() const;
     // Records a mapping of `mapped` at table[index] (caller checked everything else).

@@ -40,9 +40,10 @@ enum CapMethod : u64 {
                              // the caller (core 0's monitor) and that core's monitor. Boots the core unless it
                              // runs, starts its monitor with the frame, marks the caller's Frame as having a
                              // remote copy. Only on core 0. Busy: its monitor runs already; Timeout: no answer.
-    kKernelCapCreate = 81,   // a0 = destination slot, a1 = type | rights << 8, a2 = base, a3 = bytes: makes
-                             // the copy of a capability another core's monitor sent (RAM or Frame only),
-                             // marked as having a remote copy.
+    kKernelCapCreate = 81,   // a0 = destination slot, a1 = type | rights << 8 | kCapMoved, a2 = base, a3 = bytes:
+                             // makes the copy of a capability another core's monitor sent (RAM or Frame
+                             // only), marked as having a remote copy unless kCapMoved says it is the only
+                             // one (memory whose move between cores was agreed).
     kKernelMarkRemote = 82,  // a0 = slot: marks that capability's object as having a copy on another core
                              // (before a monitor sends it there).
     // IRQ lines (ISA lines 0..15, on core 0, where the I/O APIC is programmed).
@@ -65,6 +66,7 @@ enum CapMethod : u64 {
 //                  RSI = 1 if a capability arrived, words in RDX..R14.
 //   kSysReply:     reply words in RDX..R14 to the last caller; does not wait.
 inline constexpr u64 kNoCap = ~u64{0};
+inline constexpr u64 kCapMoved = u64{1} << 16;  // kKernelCapCreate: no copy stays behind
 inline constexpr usize kMessageWords = 7;
 
 // Flags of kVNodeMap for a Frame in a Pt. Never both (W^X).

@@ -31,7 +31,7 @@ OwnershipMap::OwnershipMap(u8 self, u8 cores, PhysAddr base, u64 chunk_bytes, u3
       chunks_(chunks <= kMaxChunks ? chunks : kMaxChunks) {}
 
 Status OwnershipMap::assign(u32 chunk, u8 owner) {
-    if (chunk >= chunks_ || owner >= cores_) return Error::OutOfRange;
+    if (chunk >= chunks_ || (owner >= cores_ && owner != kNoCore)) return Error::OutOfRange;
     owner_[chunk] = owner;
     return {};
 }
@@ -83,6 +83,14 @@ u32 OwnershipMap::find_run(u8 core, u32 count) const {
         if (count != 0 && run == count) return c + 1 - count;
     }
     return chunks_;
+}
+
+u64 OwnershipMap::digest() const {
+    u64 h = 0xcbf29ce484222325ull;  // FNV-1a over (chunk count, owners)
+    auto mix = [&h](u64 byte) { h = (h ^ byte) * 0x100000001b3ull; };
+    for (int i = 0; i < 4; ++i) mix((chunks_ >> (8 * i)) & 0xff);
+    for (u32 c = 0; c < chunks_; ++c) mix(owner_[c]);
+    return h;
 }
 
 bool OwnershipMap::same_owners(const OwnershipMap& other) const {

@@ -38,7 +38,8 @@ public:
     // chunk starts owned by core 0 until assign() says otherwise.
     OwnershipMap(u8 self, u8 cores, PhysAddr base, u64 chunk_bytes, u32 chunks);
 
-    // The boot-time split, identical on every core. Errors: OutOfRange.
+    // The boot-time split, identical on every core. kNoCore: the chunk is in
+    // no core's pool (never allocated, never moved). Errors: OutOfRange.
     Status assign(u32 chunk, u8 owner);
 
     u8 self() const { return self_; }
@@ -69,6 +70,9 @@ public:
 
     // Replicas agree on owners; flags are local knowledge.
     bool same_owners(const OwnershipMap& other) const;
+    // A hash of the owners, so replicas on different cores can be compared
+    // by sending one word.
+    u64 digest() const;
 
     // Application (engine.hpp).
     bool well_formed(const Op& op) const override;

@@ -95,7 +95,11 @@ Result<Spawner::Child> Spawner::start(RamAllocator& ram, const char* name, u64 a
     // The rest of a full environment: more L2 CNodes in the root, filled
     // through l1_b_ (the child's root stays in l1_a_ meanwhile).
     abi::DispatcherFrame start{};
-    if (options.ram_bytes != 0) {
+    if (options.ram_cap != abi::kNoCap) {
+        u32 cnode = TRY(ram.make(u32(CapType::CNode), 14));
+        TRY_STATUS_ERROR(copy(cnode, abi::cap_address(l1_a_, abi::kRamCNode)));
+        TRY_STATUS(place(cnode, 0, static_cast<u32>(options.ram_cap)));
+    } else if (options.ram_bytes != 0) {
         u64 log2 = 63 - static_cast<u64>(__builtin_clzll(options.ram_bytes));
         if ((u64{1} << log2) != options.ram_bytes || log2 < 12) return Error::InvalidArgument;
         u32 cnode = TRY(ram.make(u32(CapType::CNode), 14));

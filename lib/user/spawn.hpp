@@ -26,6 +26,7 @@ public:
     // domains it starts (lib/abi/caps.hpp): RAM, slots and the boot modules.
     struct Options {
         u64 ram_bytes = 0;        // a RAM capability of this size (a power of two) in kRamCNode slot 0
+        u64 ram_cap = abi::kNoCap;  // or a copy of this RAM capability there instead
         bool slot_cnodes = false;  // empty L2 CNodes at kSlotCNode and kSlotCNode2
         bool modules = false;      // the boot modules' read-only Frames in kModuleCNode, listed in its frame
         u64 stack_pages = 4;

@@ -33,7 +33,7 @@ constexpr u32 kVSpace = abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace);
 constexpr u64 kMine = 0x50000000000, kTheirs = 0x50000001000, kLinkVa = 0x60000000000;
 constexpr u64 kMagic = 0xCA9500000000;
 SlotAllocator g_slots(abi::kSlotCNode2);
-RamAllocator g_ram(kRam, 4u << 20, g_slots);
+RamAllocator g_ram(kRam, 1u << 20, g_slots);
 AddressSpace g_space(kVSpace, g_ram);
 
 }  // namespace

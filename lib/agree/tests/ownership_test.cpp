@@ -113,6 +113,30 @@ TEST_CASE("A pledged chunk is not allocated before the decision", "[agree]") {
     CHECK(m.allocate().value_or(99) == 0);
 }
 
+TEST_CASE("Chunks in no pool are never allocated or moved; digests compare replicas", "[agree]") {
+    OwnershipMap a(0, 2, 0, kChunk, 4), b(1, 2, 0, kChunk, 4);
+    for (OwnershipMap* m : {&a, &b}) {
+        REQUIRE(m->assign(0, kNoCore).ok());
+        REQUIRE(m->assign(1, 0).ok());
+        REQUIRE(m->assign(2, 1).ok());
+        REQUIRE(m->assign(3, kNoCore).ok());
+    }
+    CHECK(a.assign(0, 2).error() == Error::OutOfRange);  // core 2 does not exist
+    CHECK(a.digest() == b.digest());
+    CHECK(a.allocate().value_or(99) == 1);
+    CHECK(a.allocate().error() == Error::NoMemory);  // chunks 0 and 3 are nobody's
+    const Op from_nobody = encode(ChunkMove{0, 1, kNoCore, 1});
+    CHECK_FALSE(b.well_formed(from_nobody));
+    const Op move = encode(ChunkMove{2, 1, 1, 0});
+    REQUIRE(b.prepare(move) == Vote::Yes);
+    REQUIRE(a.prepare(move) == Vote::Yes);
+    b.commit(move, 0);
+    CHECK(a.digest() != b.digest());  // a has not applied it yet
+    a.commit(move, 0);
+    CHECK(a.digest() == b.digest());
+    CHECK(a.owner(2) == 0);
+}
+
 TEST_CASE("Capability operations encode, and malformed ones are refused", "[agree]") {
     struct Yes final : CapParticipant {
         Vote check(const CapOp&) override { return Vote::Yes; }
