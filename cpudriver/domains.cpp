@@ -193,9 +193,15 @@ void start_core_domains(const boot::BootInfo& info) {
         start("usertest");
         start("syscallfuzz");
     }
-    // run=NAME starts that boot module on core 0 as well (benchmarks, tools).
-    char run[32];
-    if (this_core().number == 0 && cmdline.get("run", run, sizeof run).ok()) start(run);
+    // run=NAME starts that boot module on core 0 as well (benchmarks, tools);
+    // run=NAME:all on every core (tests that exercise each core's scheduler).
+    char run[40];
+    if (cmdline.get("run", run, sizeof run).ok()) {
+        usize n = str_len(run);
+        bool every_core = n > 4 && str_eq(run + n - 4, ":all");
+        if (every_core) run[n - 4] = '\0';
+        if (every_core || this_core().number == 0) start(run);
+    }
     // What is left of this core's memory belongs to its monitor.
     if (monitor != nullptr) {
         Status st = grant_remaining_ram(*monitor);
@@ -203,14 +209,14 @@ void start_core_domains(const boot::BootInfo& info) {
     }
 }
 
-void end_current_domain(int code, const TrapFrame* fault) {
+void end_current_domain(int code, const TrapFrame* fault, const char* how) {
     Scheduler& sched = this_core().scheduler;
     Dispatcher* d = sched.current();
     if (d == nullptr) return;
     if (fault != nullptr) {
         console::Hold hold;
-        console::log("domain %s (id %x) killed: %s at rip=%016lx, error=0x%lx, cr2=%016lx", d->name, d->id,
-                     exception_name(fault->vector), fault->rip, fault->error_code, x86::read_cr2());
+        console::log("domain %s (id %x) killed: %s%s at rip=%016lx, error=0x%lx, cr2=%016lx", d->name, d->id,
+                     exception_name(fault->vector), how, fault->rip, fault->error_code, x86::read_cr2());
         console::log("  rsp=%016lx rax=%016lx rdi=%016lx rsi=%016lx", fault->rsp, fault->rax, fault->rdi, fault->rsi);
     } else {
         console::log("domain %s (id %x) exited with code %d", d->name, d->id, code);
