@@ -52,7 +52,7 @@ bool has_activations(const Dispatcher& d) {
 }
 
 void save_user_state(Dispatcher& d, const TrapFrame& f) {
-    d.resume_disabled = false;
+    // (Scheduler::save_current handles the system-call case inline, the same way.)
     // A system call that gives the core away (yield, a blocking call, a
     // handoff) returns normally when the dispatcher runs again: the caller is
     // in the middle of a call and its result goes into these registers. Only

@@ -39,7 +39,10 @@ void Scheduler::add(Dispatcher* d) {
 }
 
 void Scheduler::load(TrapFrame& frame, Dispatcher* d) {
-    load_user_state(*d, frame);
+    // The common case inline (a plain resume); the disabled-area resume
+    // reads and sanitises user memory (dispatcher.cpp).
+    if (d->resume_disabled) load_user_state(*d, frame);
+    else frame = d->context;
     if (x86::read_cr3() != d->pml4) x86::write_cr3(d->pml4);
     // The FPU registers hold the state of the last dispatcher that ran (the
     // idle loop and the CPU driver never touch them), so a switch back to
@@ -73,7 +76,11 @@ void Scheduler::load_idle(TrapFrame& frame) {
 
 void Scheduler::save_current(TrapFrame& frame) {
     if (current_ == nullptr || current_->state == DispatcherState::Dead) return;
-    save_user_state(*current_, frame);  // resumed, or upcalled (dispatcher.hpp)
+    // A system call that gives the core away returns normally later: inline,
+    // as this is every protected call's path. A preemption may become an
+    // activation (dispatcher.hpp).
+    if (frame.vector == kVectorSyscall) current_->context = frame;
+    else save_user_state(*current_, frame);
     if (current_->state == DispatcherState::Runnable) enqueue(current_);
 }
 
