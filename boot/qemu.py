@@ -110,9 +110,10 @@ def artifacts(build_dir, args=()):
         modules += [os.path.join(guest, name + ".elf") for name in ("usertest", "syscallfuzz", "captest", "memstorm")]
     if "test" in args or any(w.startswith("run=") for w in args):  # a program they spawn
         modules.append(os.path.join(guest, "hello.elf"))
-    for word in args:  # run=NAME: a program from the build (guest tests and benchmarks)
-        if word.startswith("run=") and os.path.exists(os.path.join(guest, word[4:] + ".elf")):
-            modules.append(os.path.join(guest, word[4:] + ".elf"))
+    for word in args:  # run=NAME[:all]: a program from the build (guest tests and benchmarks)
+        name = word[4:].removesuffix(":all")
+        if word.startswith("run=") and os.path.exists(os.path.join(guest, name + ".elf")):
+            modules.append(os.path.join(guest, name + ".elf"))
     return kernel, iso, modules
 
 

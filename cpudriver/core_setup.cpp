@@ -4,6 +4,7 @@
 #include <new>
 
 #include "capsys/core_caps.hpp"
+#include "fpu.hpp"
 #include "lapic.hpp"
 #include "paging.hpp"
 #include "traps.hpp"
@@ -49,6 +50,7 @@ Core& setup_core(const CoreSetup& s, const mem::RangeSet& memory) {
     enable_system_calls();
     bool smep = false, smap = false;
     enable_user_protection(smep, smap);
+    fpu::enable_on_this_core();  // every domain's x87/SSE state is switched from the first dispatch on
     auto pml4 = paging::switch_to_own_pml4(core->memory);
     if (!pml4.ok()) panic("no memory for this core's page table");
     core->pml4 = *pml4;

@@ -1,7 +1,9 @@
 // Dispatcher: the CPU driver's record of one domain on one core (Barrelfish's
-// DCB). It holds the domain's saved user registers while it does not run,
-// its address-space root and its name. The per-core Scheduler picks which
-// runnable dispatcher runs next; the timer preempts between them.
+// DCB). It holds the domain's saved user registers and x87/SSE state while it
+// does not run, its address-space root and its name. The per-core Scheduler
+// picks which runnable dispatcher runs next; the timer preempts between them.
+// A dispatcher whose domain set a run entry in its dispatcher frame gets
+// scheduler activations: see save_user_state below and docs/user-level.md.
 #pragma once
 
 #include "abi/syscalls.hpp"
@@ -15,10 +17,15 @@ namespace mk {
 enum class DispatcherState : u8 { Runnable, Blocked, Dead };
 
 struct Dispatcher {
+    // The x87/SSE state while another dispatcher owns the FPU (the
+    // Scheduler switches it). Kernel memory, so FXRSTOR never sees a state a
+    // domain could have made invalid. First, so it is 16-byte aligned.
+    abi::FpuState fpu;
     char name[32];
     u32 id;
     DispatcherState state;
-    TrapFrame context;   // user registers while not running
+    TrapFrame context;   // user registers while not running (what the next dispatch loads)
+    bool resume_disabled;  // the next dispatch resumes DispatcherFrame::disabled_area instead
     PhysAddr pml4;       // the domain's address-space root on this core
     PhysAddr frame;      // the dispatcher frame page (abi::DispatcherFrame)
     Dispatcher* next;    // run-queue link, owned by the Scheduler
@@ -41,13 +48,38 @@ struct Dispatcher {
 };
 static_assert(sizeof(Dispatcher) <= 1024, "a Dispatcher object is kDispatcherBytes");
 
-// A user exception: if the domain installed a fault handler and is not
-// already in it, saves the interrupted context in the dispatcher frame and
-// redirects `frame` to the handler (an upcall). False when the domain must end.
-bool deliver_fault_upcall(Dispatcher& d, TrapFrame& frame, u64 fault_address);
+// True when the domain asked for scheduler activations on this dispatcher
+// (a run entry and an upcall stack in its dispatcher frame).
+bool has_activations(const Dispatcher& d);
 
-// kSysResume: continues the context saved in the dispatcher frame, sanitised.
+// The dispatcher stops running with `frame` its user registers (it is
+// preempted, yields, blocks or hands the core on). Decides how it continues:
+//  - after a system call, or without activations: `frame` is resumed as it
+//    is (a blocking call returns normally once woken);
+//  - preempted while enabled: the registers go to the frame's enabled_area
+//    and the next dispatch is a run upcall, disabled, on the upcall stack;
+//  - preempted while disabled: the registers go to the frame's
+//    disabled_area, and the next dispatch resumes them.
+void save_user_state(Dispatcher& d, const TrapFrame& frame);
+// Fills `frame` with what the next dispatch of `d` runs (see save_user_state).
+void load_user_state(Dispatcher& d, TrapFrame& frame);
+
+// Why a user exception could not be given to the domain.
+enum class FaultOutcome { Delivered, NoHandler, InHandler, WhileDisabled };
+// A user exception: if the domain installed a fault handler, is not already
+// in it and (with activations) is enabled, saves the interrupted context and
+// its x87/SSE state in the dispatcher frame and redirects `frame` to the
+// handler (an upcall, disabled). Anything but Delivered: the domain must end.
+FaultOutcome deliver_fault_upcall(Dispatcher& d, TrapFrame& frame, u64 fault_address);
+
+// kSysResume: continues the context saved in the dispatcher frame, sanitised,
+// with its x87/SSE state, and enables the dispatcher.
 Error resume_from_upcall(Dispatcher& d, TrapFrame& frame);
+
+// kSysResumeEnabled: continues the registers at user address `regs`,
+// sanitised, and enables the dispatcher, in one step: the race-free way for a
+// runtime to leave disabled mode into a thread.
+Error resume_enabled(Dispatcher& d, TrapFrame& frame, u64 regs);
 
 // Builds the first user context: entry point, stack, arguments in rdi/rsi.
 void init_user_context(TrapFrame& ctx, u64 entry, u64 stack_top, u64 arg0, u64 arg1);

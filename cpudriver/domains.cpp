@@ -203,14 +203,14 @@ void start_core_domains(const boot::BootInfo& info, PhysAddr monitor_channel) {
     if (!st.ok()) console::log("monitor: RAM grant incomplete: %s", error_name(st.error()));
 }
 
-void end_current_domain(int code, const TrapFrame* fault) {
+void end_current_domain(int code, const TrapFrame* fault, const char* how) {
     Scheduler& sched = this_core().scheduler;
     Dispatcher* d = sched.current();
     if (d == nullptr) return;
     if (fault != nullptr) {
         console::Hold hold;
-        console::log("domain %s (id %x) killed: %s at rip=%016lx, error=0x%lx, cr2=%016lx", d->name, d->id,
-                     exception_name(fault->vector), fault->rip, fault->error_code, x86::read_cr2());
+        console::log("domain %s (id %x) killed: %s%s at rip=%016lx, error=0x%lx, cr2=%016lx", d->name, d->id,
+                     exception_name(fault->vector), how, fault->rip, fault->error_code, x86::read_cr2());
         console::log("  rsp=%016lx rax=%016lx rdi=%016lx rsi=%016lx", fault->rsp, fault->rax, fault->rdi, fault->rsi);
     } else {
         console::log("domain %s (id %x) exited with code %d", d->name, d->id, code);

@@ -24,8 +24,9 @@ Status grant_remaining_ram(Dispatcher& monitor);
 void start_core_domains(const boot::BootInfo& info, PhysAddr monitor_channel);
 
 // Ends the running domain: exit (fault == nullptr) or killed for a fault,
-// with a report of the fault. The kernel and other domains carry on.
-void end_current_domain(int code, const TrapFrame* fault);
+// with a report of the fault (`how` is appended to the fault's name). The
+// kernel and other domains carry on.
+void end_current_domain(int code, const TrapFrame* fault, const char* how = "");
 
 // The number of cores that booted (read-only after boot).
 u32 core_count();

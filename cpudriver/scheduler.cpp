@@ -39,9 +39,28 @@ void Scheduler::add(Dispatcher* d) {
 }
 
 void Scheduler::load(TrapFrame& frame, Dispatcher* d) {
-    frame = d->context;
+    // The common case inline (a plain resume); the disabled-area resume
+    // reads and sanitises user memory (dispatcher.cpp).
+    if (d->resume_disabled) load_user_state(*d, frame);
+    else frame = d->context;
     if (x86::read_cr3() != d->pml4) x86::write_cr3(d->pml4);
+    // The FPU registers hold the state of the last dispatcher that ran (the
+    // idle loop and the CPU driver never touch them), so a switch back to
+    // the same dispatcher, the common case with one busy domain, costs
+    // nothing. Eager rather than lazy (CR0.TS and #NM): simpler, and
+    // every user domain may now use SSE anyway.
+    if (fpu_owner_ != d) {
+        if (fpu_owner_ != nullptr) x86::fxsave(&fpu_owner_->fpu);
+        x86::fxrstor(&d->fpu);
+        fpu_owner_ = d;
+    }
     current_ = d;
+}
+
+void Scheduler::forget_fpu(Dispatcher* d) {
+    // A dead dispatcher's state is never needed again, and its object may be
+    // reclaimed: the next load must not save into it.
+    if (fpu_owner_ == d) fpu_owner_ = nullptr;
 }
 
 void Scheduler::load_idle(TrapFrame& frame) {
@@ -57,7 +76,11 @@ void Scheduler::load_idle(TrapFrame& frame) {
 
 void Scheduler::save_current(TrapFrame& frame) {
     if (current_ == nullptr || current_->state == DispatcherState::Dead) return;
-    current_->context = frame;  // a blocked dispatcher resumes here once woken
+    // A system call that gives the core away returns normally later: inline,
+    // as this is every protected call's path. A preemption may become an
+    // activation (dispatcher.hpp).
+    if (frame.vector == kVectorSyscall) current_->context = frame;
+    else save_user_state(*current_, frame);
     if (current_->state == DispatcherState::Runnable) enqueue(current_);
 }
 
@@ -87,6 +110,7 @@ void Scheduler::retire(Dispatcher* d) {
         if (queue_tail_ == d) queue_tail_ = prev;
     }
     d->state = DispatcherState::Dead;
+    forget_fpu(d);
     --live_;
 }
 
@@ -112,6 +136,7 @@ void Scheduler::retire_current(int exit_code) {
     if (current_ == nullptr) return;
     current_->state = DispatcherState::Dead;
     current_->exit_code = exit_code;
+    forget_fpu(current_);
     --live_;
 }
 

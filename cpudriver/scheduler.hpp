@@ -47,8 +47,10 @@ private:
     void enqueue(Dispatcher* d);
     void load(TrapFrame& frame, Dispatcher* d);
     void load_idle(TrapFrame& frame);
+    void forget_fpu(Dispatcher* d);
 
     Dispatcher* current_ = nullptr;
+    Dispatcher* fpu_owner_ = nullptr;  // whose x87/SSE state the FPU registers hold
     Dispatcher* queue_head_ = nullptr;
     Dispatcher* queue_tail_ = nullptr;
     usize live_ = 0;

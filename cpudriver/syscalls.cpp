@@ -57,6 +57,12 @@ extern "C" void syscall_dispatch(TrapFrame* frame) {
             if (e != Error::Ok) set_result(f, e);  // on success the frame is the resumed context
             break;
         }
+        case abi::kSysResumeEnabled: {
+            Dispatcher* d = sched.current();
+            Error e = d != nullptr ? resume_enabled(*d, f, f.rdi) : Error::InvalidArgument;
+            if (e != Error::Ok) set_result(f, e);  // on success the frame is the resumed context
+            break;
+        }
         case abi::kSysNull: set_result(f, Error::Ok); break;
         case abi::kSysInvoke: capsys::sys_invoke(f); break;
         case abi::kSysCall: capsys::sys_call(f); break;

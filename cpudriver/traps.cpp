@@ -56,11 +56,13 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
             }
             if (from_user && frame->vector < 32) {
                 // The domain's own handler gets the fault (an upcall); a
-                // domain without one, or faulting inside it, ends alone. The
-                // kernel and the other domains carry on either way.
+                // domain without one, faulting inside it or while disabled,
+                // ends alone. The kernel and the other domains carry on.
                 Dispatcher* d = sched.current();
-                if (d != nullptr && deliver_fault_upcall(*d, *frame, frame->vector == 14 ? x86::read_cr2() : 0)) return;
-                end_current_domain(-1, frame);
+                FaultOutcome o = FaultOutcome::NoHandler;
+                if (d != nullptr) o = deliver_fault_upcall(*d, *frame, frame->vector == 14 ? x86::read_cr2() : 0);
+                if (o == FaultOutcome::Delivered) return;
+                end_current_domain(-1, frame, o == FaultOutcome::WhileDisabled ? " while disabled" : "");
                 sched.reschedule(*frame);
                 return;
             }

@@ -18,6 +18,8 @@ static_assert(sizeof(TrapFrame) == 22 * 8);
 inline constexpr u8 kVectorTimer = 32;
 inline constexpr u8 kVectorWake = 33;
 inline constexpr u8 kVectorSpurious = 255;
+// The "vector" syscall_entry (trap_entry.S) puts in a system call's frame.
+inline constexpr u64 kVectorSyscall = 0x100;
 
 // The entry stub for a vector, or 0 for vectors nothing should raise.
 u64 trap_stub_address(u8 vector);

@@ -43,6 +43,7 @@ inline u64 read_cr0() {
     asm volatile("mov %%cr0, %0" : "=r"(v));
     return v;
 }
+inline void write_cr0(u64 v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 inline u64 read_cr2() {
     u64 v;
     asm volatile("mov %%cr2, %0" : "=r"(v));
@@ -59,6 +60,15 @@ inline u64 read_cr4() {
     asm volatile("mov %%cr4, %0" : "=r"(v));
     return v;
 }
+
+inline void write_cr4(u64 v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+
+// The x87/SSE state to and from a 512-byte, 16-byte aligned area (SDM 2A,
+// FXSAVE). The 64-bit forms keep the full x87 instruction and data pointers.
+// These are the CPU driver's only uses of the FPU: it is built with
+// -mgeneral-regs-only, so compiled code never touches the state it switches.
+inline void fxsave(void* area) { asm volatile("fxsave64 %0" : "=m"(*static_cast<u8(*)[512]>(area))); }
+inline void fxrstor(const void* area) { asm volatile("fxrstor64 %0" ::"m"(*static_cast<const u8(*)[512]>(area))); }
 
 inline void cli() { asm volatile("cli" ::: "memory"); }
 inline void sti() { asm volatile("sti" ::: "memory"); }

@@ -1,10 +1,12 @@
 // The programs a monitor starts: with `test` on the command line the in-guest
-// suites on every core, with `run=NAME` that boot module on core 0. Each is
+// suites on every core, with `run=NAME` that boot module on core 0 (with
+// `run=NAME:all` on every core). Each is
 // loaded by the user-level ELF loader with the environment the CPU driver
 // gives a boot domain, plus a channel to this monitor (the Local interface),
 // and watched through its Dispatcher capability until it ends.
 #include <new>
 
+#include "base/string.hpp"
 #include "boot/cmdline.hpp"
 #include "monitor.hpp"
 #include "user/spawn.hpp"
@@ -90,6 +92,7 @@ void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam
     full.stack_pages = abi::kUserStackPages;
     full.monitor_link = *channel;
     auto child = spawner.start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
+    spawner.release_modules();  // the program may load the same module itself
     if (!child.ok()) {
         user::printf("cannot start %s: %s", name, error_name(child.error()));
         return;
@@ -109,8 +112,14 @@ void start_programs() {
         start(spawner, "captest", 1 << 20);
         start(spawner, "memstorm", 1 << 20);
     }
-    static char run[32];
-    if (g_self.core == 0 && cmdline.get("run", run, sizeof run).ok()) start(spawner, run);
+    // run=NAME: that boot module on core 0; run=NAME:all on every core.
+    static char run[40];
+    if (cmdline.get("run", run, sizeof run).ok()) {
+        usize n = str_len(run);
+        bool every_core = n > 4 && str_eq(run + n - 4, ":all");
+        if (every_core) run[n - 4] = '\0';
+        if (every_core || g_self.core == 0) start(spawner, run);
+    }
 }
 
 void serve_programs() {

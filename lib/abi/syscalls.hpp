@@ -22,6 +22,7 @@ enum Syscall : u64 {
     kSysCall = 8,       // same-core protected control transfer, see lib/abi/caps.hpp
     kSysReplyRecv = 9,
     kSysReply = 10,     // answer the last caller without waiting for the next
+    kSysResumeEnabled = 11,  // (const UserRegisters* regs): leave disabled mode and continue regs, in one step
     kSysCount,
 };
 
@@ -42,6 +43,24 @@ struct UserRegisters {
     u64 r8, r9, r10, r11, r12, r13, r14, r15;
     u64 rip, rflags;
 };
+
+// The x87/SSE state as FXSAVE writes it and FXRSTOR reads it (SDM 1, 10.5.1):
+// 512 bytes, 16-byte aligned. The defaults are the state after FNINIT with
+// MXCSR's power-up value: every x87 and SIMD exception masked, round to
+// nearest. A state of all zeros would unmask every exception.
+struct alignas(16) FpuState {
+    u16 fcw = 0x037F;  // x87 control word
+    u16 fsw = 0;
+    u8 ftw = 0;        // abridged tag word: every register empty
+    u8 reserved0 = 0;
+    u16 fop = 0;
+    u64 fip = 0;
+    u64 fdp = 0;
+    u32 mxcsr = 0x1F80;
+    u32 mxcsr_mask = 0;
+    u8 registers[480] = {};  // ST0-7/MM0-7, XMM0-15, and reserved space
+};
+static_assert(sizeof(FpuState) == 512 && alignof(FpuState) == 16);
 
 // The dispatcher frame: one page per dispatcher, mapped into its domain, the
 // scheduler-activation interface between the CPU driver and the user-level
@@ -82,6 +101,30 @@ struct DispatcherFrame {
     // Written by the CPU driver for the domains it starts at boot (the
     // monitors): the kernel command line, without the image path.
     char cmdline[192];
+
+    // Scheduler activations (docs/user-level.md). Set by the domain: the run
+    // upcall's entry and stack. With run_entry == 0 the dispatcher has no
+    // activations: a preempted dispatcher is resumed where it was.
+    u64 run_entry;
+    u64 upcall_stack_top;
+    // Non-zero while the domain's runtime is in code that must not be
+    // interrupted by an upcall (the run upcall itself, a thread switch, a
+    // fault handler). The domain sets it to disable; the CPU driver sets it on
+    // every upcall and clears it in kSysResume and kSysResumeEnabled.
+    u64 disabled;
+    // Written by the CPU driver when it preempts the dispatcher: while enabled
+    // the registers go to enabled_area and the next dispatch is a run upcall
+    // (the runtime takes them from here); while disabled they go to
+    // disabled_area and the next dispatch resumes them (sanitised), so the
+    // runtime may edit them in between.
+    UserRegisters enabled_area;
+    UserRegisters disabled_area;
+    u64 run_upcalls;           // how many run upcalls the CPU driver made
+    u64 disabled_preemptions;  // how many preemptions found the dispatcher disabled
+    // During a fault upcall: the interrupted context's x87/SSE state, so the
+    // handler may use the FPU. kSysResume restores it (with MXCSR sanitised);
+    // the handler may edit it, as it may edit `saved`.
+    FpuState fault_fpu;
 };
 static_assert(sizeof(DispatcherFrame) <= 4096);
 

@@ -21,15 +21,29 @@ abi::DispatcherFrame& frame() { return *reinterpret_cast<abi::DispatcherFrame*>(
         if (_mk_error != Error::Ok) return _mk_error; \
     } while (0)
 
-Result<Spawner::Module> Spawner::map_module(const char* name) {
+void Spawner::release_modules() {
     for (usize i = 0; i < mapped_count_; ++i) {
-        if (str_eq(mapped_[i].name, name)) return mapped_[i];
+        u64 pages = align_up(mapped_[i].bytes, kPageSize) / kPageSize;
+        for (u64 p = 0; p < pages; ++p) {
+            // The mapping holds a copy of the Frame too: unmap, then delete ours.
+            (void)self_.unmap_page(mapped_[i].va + p * kPageSize);
+            (void)remove(mapped_[i].pages[p]);
+        }
+    }
+    mapped_count_ = 0;
+}
+
+Result<Spawner::Module*> Spawner::map_module(const char* name) {
+    for (usize i = 0; i < mapped_count_; ++i) {
+        if (str_eq(mapped_[i].name, name)) return &mapped_[i];
     }
     abi::DispatcherFrame& df = frame();
     for (u64 i = 0; i < df.module_count && i < 16; ++i) {
         if (!str_eq(df.modules[i].name, name)) continue;
         if (mapped_count_ == sizeof mapped_ / sizeof mapped_[0]) return Error::Full;
         u64 pages = align_up(df.modules[i].bytes, kPageSize) / kPageSize;
+        if (pages > kMaxModulePages) return Error::TooLong;
+        Module& m = mapped_[mapped_count_];
         // Cut the module's read-only Frame into pages, then map them read-only here.
         u32 module_cap = abi::cap_address(abi::kModuleCNode, static_cast<u32>(i));
         u64 va = module_va_ + next_module_va_;
@@ -37,11 +51,14 @@ Result<Spawner::Module> Spawner::map_module(const char* name) {
             u32 slot = TRY(self_.ram().slots().next());
             Error e = retype(module_cap, CapType::Frame, 12, 1, p * kPageSize, slot);
             if (e != Error::Ok) return e;
+            m.pages[p] = slot;
             TRY_STATUS(self_.map_frame(va + p * kPageSize, slot, 0));
         }
         next_module_va_ += pages * kPageSize + kPageSize;
-        mapped_[mapped_count_] = {df.modules[i].name, df.modules[i].bytes, va};
-        return mapped_[mapped_count_++];
+        m.name = df.modules[i].name;
+        m.bytes = df.modules[i].bytes;
+        m.va = va;
+        return &mapped_[mapped_count_++];
     }
     return Error::NotFound;
 }
@@ -65,7 +82,7 @@ Result<u32> Spawner::spawn(RamAllocator& ram, const char* name, u64 arg, u64 par
 }
 
 Result<Spawner::Child> Spawner::start(RamAllocator& ram, const char* name, u64 arg, u64 parent, const Options& options) {
-    Module m = TRY(map_module(name));
+    const Module& m = *TRY(map_module(name));
     elf::Image image;
     TRY_STATUS(elf::parse(Bytes(reinterpret_cast<const u8*>(m.va), m.bytes), mem::kUserTop, image));
 

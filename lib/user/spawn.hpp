@@ -46,13 +46,21 @@ public:
     Result<u32> spawn(RamAllocator& child_ram, const char* name, u64 arg, u64 parent);
     Result<Child> start(RamAllocator& child_ram, const char* name, u64 arg, u64 parent, const Options& options);
 
+    // Unmaps the modules mapped so far and deletes the page Frames cut from
+    // them. A module's pages can be cut from it only once per object, so a
+    // spawner whose children may load the same module themselves (a program
+    // that spawns copies of itself) must let go of its own first.
+    void release_modules();
+
 private:
+    static constexpr usize kMaxModulePages = 256;
     struct Module {
         const char* name;
         u64 bytes;
         u64 va;  // where it is mapped read-only in this domain
+        u32 pages[kMaxModulePages];  // the page Frames cut from it
     };
-    Result<Module> map_module(const char* name);
+    Result<Module*> map_module(const char* name);
     // Fills `frame` with `bytes` (of `len`, the rest zero) through the scratch mapping.
     Status fill(u32 frame, const u8* bytes, u64 len, u64 offset);
     // Places `cap` into slot `index` of the child CNode `cnode`, through our slot l1_b_.

@@ -88,11 +88,14 @@ void test_fault_upcalls() {
     asm volatile("lea 1f(%%rip), %%rax\n mov %%rax, %0\n lea 1f(%%rip), %%rax\n movb $0, (%%rax)\n 1:" : "=m"(g_resume_at) : : "rax", "memory");
     check(g_seen_vector == 14 && (g_seen_error & 0x3) == 0x3, "upcall: write to text is refused (W^X)");
 
-    // Executing the stack: an instruction-fetch fault (NX).
+    // Executing the stack: an instruction-fetch fault (NX). The fault comes
+    // after the call pushed its return address, so RSP is put back after the
+    // resume (compiled code may rely on its alignment: SSE spills).
     asm volatile(
-        "lea 1f(%%rip), %%rax\n mov %%rax, %0\n"
-        "sub $16, %%rsp\n movb $0xc3, (%%rsp)\n mov %%rsp, %%rax\n add $16, %%rsp\n call *%%rax\n 1:"
-        : "=m"(g_resume_at) : : "rax", "memory");
+        "lea 1f(%%rip), %%rax\n mov %%rax, %0\n mov %%rsp, %%rbx\n"
+        "sub $16, %%rsp\n movb $0xc3, (%%rsp)\n mov %%rsp, %%rax\n add $16, %%rsp\n call *%%rax\n 1:\n"
+        "mov %%rbx, %%rsp"
+        : "=m"(g_resume_at) : : "rax", "rbx", "memory");
     check(g_seen_vector == 14 && (g_seen_error & 0x10) != 0, "upcall: stack is not executable (NX)");
 
     // A non-canonical address: #GP.

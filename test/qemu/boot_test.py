@@ -4,7 +4,7 @@ check how it ended.
 
     boot_test.py --launcher boot/qemu.py --build-dir BUILD --cores N --boot iso|kernel
                  [--expect success|fault|failure] [--fault-core K] [--fault-vector V]
-                 [--require TEXT]... [--timeout S] -- KERNEL ARGS
+                 [--require TEXT]... [--require-each-core REGEX]... [--timeout S] -- KERNEL ARGS
 
 success: launcher exit 0, the BOOT line shows cores=N ready=N, every core's monitor
          reported from user mode, checked its Kernel capability and exited 0, the
@@ -101,9 +101,15 @@ def check(a, exit_code, log):
                 problems.append(f"core {k}: no clean FUZZ summary")
         if "TEST FAILED" in log:
             problems.append("a guest test failed (TEST FAILED above)")
+    if "TEST FAILED" in log and "test" not in a.kernel_args:
+        problems.append("a guest test failed (TEST FAILED above)")
     for text in a.require:
         if text not in log:
             problems.append(f"missing expected text: {text!r}")
+    for pattern in a.require_each_core:
+        for k in range(a.cores):
+            if not re.search(pattern.replace("{core}", str(k)), log):
+                problems.append(f"core {k}: no line matches {pattern.replace('{core}', str(k))!r}")
     return problems, boot
 
 
@@ -117,6 +123,8 @@ def main():
     p.add_argument("--fault-core", type=int, default=0)
     p.add_argument("--fault-vector", default=r"\d+")
     p.add_argument("--require", action="append", default=[])
+    p.add_argument("--require-each-core", action="append", default=[], metavar="REGEX",
+                   help="a regular expression every core's log must match, with {core} standing for its number")
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--icount", action="store_true", help="boot in exact mode (-icount shift=0)")
     p.add_argument("kernel_args", nargs=argparse.REMAINDER)
