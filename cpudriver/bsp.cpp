@@ -54,7 +54,8 @@ bool core_ready(u32 n) { return n != 0 && g_peers.link[n] != nullptr && g_peers.
 mem::RangeSet g_shares[smp::kMaxCores];
 
 constexpr const char* kKnownWords[] = {"shutdown",   "demo",       "idle", "test",  "test-fault",
-                                      "fault-core", "no-monitor", "run",  "icount", "pairs", "bench-urpc"};
+                                      "fault-core", "no-monitor", "run",  "icount", "pairs", "bench-urpc",
+                                      "agree"};
 
 [[noreturn]] void fail(const char* what, Error e) {
     console::log("%s: %s", what, error_name(e));
@@ -76,7 +77,8 @@ void check_command_line(const char* text) {
         for (const char* k : kKnownWords) known = known || str_eq(word, k);
         if (!known) {
             console::log("error: unknown kernel command-line word '%s' (known: shutdown demo idle "
-                         "no-monitor test run=MODULE icount pairs bench-urpc test-fault=ud|pf|gp|de|panic fault-core=N)", word);
+                         "no-monitor test run=MODULE[:all] icount pairs bench-urpc agree=flat|tree test-fault=ud|pf|gp|de|panic "
+                         "fault-core=N)", word);
             console::log("FAILED: bad command line");
             power::exit(power::Status::Failure);
         }

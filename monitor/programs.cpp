@@ -91,8 +91,8 @@ void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam
     full.slot_cnodes = full.modules = full.named = true;
     full.stack_pages = abi::kUserStackPages;
     full.monitor_link = *channel;
+    full.release_modules = true;  // the program may load the same module itself
     auto child = spawner.start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
-    spawner.release_modules();  // the program may load the same module itself
     if (!child.ok()) {
         user::printf("cannot start %s: %s", name, error_name(child.error()));
         return;

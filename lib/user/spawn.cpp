@@ -163,6 +163,7 @@ Result<Spawner::Child> Spawner::start(RamAllocator& ram, const char* name, u64 a
     start.start_arg = arg;
     TRY_STATUS(fill(dframe, reinterpret_cast<const u8*>(&start), sizeof start, 0));
 
+    if (options.release_modules) release_modules();  // `m` is not used from here on
     SyscallResult r = invoke(disp, abi::kDispatcherSetup, root, pml4, dframe, image.entry);
     if (r.error != Error::Ok) return r.error;
     return Child{disp, root};

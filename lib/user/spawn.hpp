@@ -32,6 +32,7 @@ public:
         u64 stack_pages = 4;
         bool named = false;        // console lines name it after its module (else after the caller)
         u64 monitor_link = abi::kNoCap;  // a Frame for the child's kTaskMonitorLink (its channel to us)
+        bool release_modules = false;    // release_modules() before the child can run (see there)
     };
     // What the caller keeps of a started domain: its Dispatcher (for
     // kDispatcherStatus) and its root CNode (to place capabilities in its space).
