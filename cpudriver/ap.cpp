@@ -5,6 +5,7 @@
 // domains run.
 #include "ap.hpp"
 
+#include "bench_shared.hpp"
 #include "console.hpp"
 #include "core_setup.hpp"
 #include "domains.hpp"
@@ -114,6 +115,10 @@ Status ApControl::measure_throughput(const bootidl::CoreControl::MeasureThroughp
                                      bootidl::CoreControl::MeasureThroughputResults& r) {
     r.cycles = TRY(ap->peers.measure_throughput(p.peer, p.messages));
     return {};
+}
+Status ApControl::bench_shared(const bootidl::CoreControl::BenchSharedParams& p,
+                               bootidl::CoreControl::BenchSharedResults& r) {
+    return serve_bench_shared(p, r);
 }
 
 extern "C" [[noreturn]] void ap_main(smp::ApBootParams* params) {

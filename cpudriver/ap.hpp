@@ -25,6 +25,7 @@ struct ApControl {
                            bootidl::CoreControl::MeasureLatencyResults&);
     Status measure_throughput(const bootidl::CoreControl::MeasureThroughputParams&,
                               bootidl::CoreControl::MeasureThroughputResults&);
+    Status bench_shared(const bootidl::CoreControl::BenchSharedParams&, bootidl::CoreControl::BenchSharedResults&);
 };
 
 struct ApState {

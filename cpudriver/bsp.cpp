@@ -16,6 +16,7 @@
 #include "boot/acpi.hpp"
 #include "boot/boot_info.hpp"
 #include "boot/cmdline.hpp"
+#include "bench_shared.hpp"
 #include "bsp.hpp"
 #include "console.hpp"
 #include "core_setup.hpp"
@@ -55,7 +56,7 @@ mem::RangeSet g_shares[smp::kMaxCores];
 
 constexpr const char* kKnownWords[] = {"shutdown",   "demo",       "idle", "test",  "test-fault",
                                       "fault-core", "no-monitor", "run",  "icount", "pairs", "bench-urpc",
-                                      "agree"};
+                                      "bench-shared", "agree"};
 
 [[noreturn]] void fail(const char* what, Error e) {
     console::log("%s: %s", what, error_name(e));
@@ -77,8 +78,8 @@ void check_command_line(const char* text) {
         for (const char* k : kKnownWords) known = known || str_eq(word, k);
         if (!known) {
             console::log("error: unknown kernel command-line word '%s' (known: shutdown demo idle "
-                         "no-monitor test run=MODULE[:all] icount pairs bench-urpc agree=flat|tree test-fault=ud|pf|gp|de|panic "
-                         "fault-core=N)", word);
+                         "no-monitor test run=MODULE[:all] icount pairs bench-urpc bench-shared agree=flat|tree "
+                         "test-fault=ud|pf|gp|de|panic fault-core=N)", word);
             console::log("FAILED: bad command line");
             power::exit(power::Status::Failure);
         }
@@ -340,6 +341,7 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
     // otherwise core 0's monitor starts the others (the usual way).
     bool monitor = boot::find_module(g_boot_info, "monitor") != nullptr && !cmdline.has("no-monitor");
     g_cores_by_monitor = monitor && g_peers.count > 1 && !cmdline.has("pairs") && !cmdline.has("bench-urpc") &&
+                         !cmdline.has("bench-shared") &&
                          !cmdline.has("demo") && !cmdline.has("test-fault");
     if (!g_cores_by_monitor) {
         for (u32 n = 1; n < g_peers.count; ++n) boot_core(n);  // one at a time: one trampoline page
@@ -353,6 +355,10 @@ extern "C" [[noreturn]] void bsp_main(u32 magic, u32 info_phys) {
         auto samples = cmdline.get_u64("bench-urpc", 500);  // bench-urpc or bench-urpc=SAMPLES
         if (!samples.ok() || *samples == 0 || *samples > 4096) fail("bench-urpc: samples must be 1..4096", Error::InvalidArgument);
         run_urpc_benchmark(static_cast<u32>(*samples));
+    }
+    if (cmdline.has("bench-shared") &&  // bench-shared or bench-shared=SAMPLES
+        !run_shared_benchmark(cmdline.get_u64("bench-shared", 1000).value_or(0), cmdline.has("icount"))) {
+        fail("bench-shared: the experiment failed", Error::BadMessage);
     }
     if (cmdline.has("demo")) {
         print_motd();

@@ -57,4 +57,11 @@ interface CoreControl {
 
   # Stream `messages` one-way messages to `peer`; the cycles until the last is consumed.
   measureThroughput @7 (peer :UInt32, messages :UInt32) -> (cycles :UInt64);
+
+  # The shared-state experiment (bench-shared, cpudriver/bench_shared.cpp):
+  # warmup + samples updates of a `lines`-line record, method 0 under the lock
+  # in the shared page at regionPhys (with `participants` cores), method 1 as
+  # messages to core 0 over the channel frame at regionPhys. Per-update cycles.
+  benchShared @8 (method :UInt32, lines :UInt32, warmup :UInt32, samples :UInt32,
+                  participants :UInt32, regionPhys :UInt64) -> (medianCycles :UInt64, p99Cycles :UInt64);
 }

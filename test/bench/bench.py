@@ -15,6 +15,7 @@ which parse_rows() strips, so they need only a runner of their own.
 
 import argparse
 import csv
+import dataclasses
 import importlib.util
 import io
 import math
@@ -522,6 +523,201 @@ def summarize_exo(rows: Sequence[Row]) -> str:
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------- scale
+
+# The scale suite: experiments swept over core counts, each with its
+# baseline. An experiment is one entry in SCALE_EXPERIMENTS: a function that
+# runs it at every core count and returns its rows (lines with the "CSV "
+# marker), a function that draws it on one chart and one that summarises it.
+# Its rows carry the experiment's name in the suite column, so one CSV holds
+# them all and a new experiment needs no change elsewhere.
+
+SHARED_SIZES = [1, 4, 8]  # record sizes in cache lines (cpudriver/bench_shared.cpp)
+SHARED_METHODS = ["lock", "message"]
+SHARED_METRIC = re.compile(r"^(lock|message)_(\d+)lines?$")
+
+
+def shared_metric(method: str, lines: int) -> str:
+    return f"{method}_{lines}line{'' if lines == 1 else 's'}"
+
+
+def _remaining(args: argparse.Namespace) -> float:
+    left = args.deadline - time.monotonic()
+    if left <= 10:
+        raise BenchError(f"the suite's --timeout of {args.timeout} s ran out")
+    return left
+
+
+def scale_shared_update(args: argparse.Namespace, counts: List[int]) -> List[str]:
+    """bench-shared in the guest, one boot per core count: per-update cost
+    under a shared-memory lock and by messages to an owner core."""
+    check_kernel(args)
+    samples = args.samples or (50 if args.quick else 1000)
+    out: List[str] = []
+    for i, n in enumerate(counts, 1):
+        left = _remaining(args)
+        cmd = qemu_cmd(args, n, [f"bench-shared={samples}", "shutdown"])
+        # A boot may take longer than qemu_cmd allows: at 8 vCPUs on a busy
+        # 2-core host each of the six runs can take minutes.
+        cmd[cmd.index("--timeout") + 1] = str(int(min(left, 1500)))
+        lines = run_streaming(cmd, f"shared-update, {n} cores ({i} of {len(counts)})", left)
+        rows = [l for l in serial_rows(lines) if l.startswith("CSV shared-update,")]
+        have = {tuple(l[4:].split(",")[1:7:5]) for l in rows}
+        want = {(shared_metric(m, k), u) for m in SHARED_METHODS for k in SHARED_SIZES for u in ("cycles", "ns")}
+        if want - have:
+            missing = ", ".join(f"{m} ({u})" for m, u in sorted(want - have))
+            raise BenchError(f"shared-update, {n} cores: no row for {missing}")
+        if not any("BENCH shared done" in l for l in lines):
+            raise BenchError(f"shared-update, {n} cores: no 'BENCH shared done' line")
+        out += rows
+    return out
+
+
+def scale_linux_munmap(args: argparse.Namespace, counts: List[int]) -> List[str]:
+    """Linux in the same QEMU configuration: munmap of a page that a pinned
+    thread on every CPU has touched (linbench's munmap_shootdown), one boot
+    per core count; the rows are re-tagged as the linux-munmap experiment."""
+    csv_path = os.path.join(args.out_dir, "scale-linux-munmap.csv")
+    left = _remaining(args)
+    cmd = [sys.executable, RUN_LINUX_PY, "--build-dir", args.build_dir, "--mode", "mttcg",
+           "--cores", ",".join(map(str, counts)), "--tests", "munmap_shootdown", "--out", csv_path,
+           "--timeout", str(int(min(left, 1200)))]
+    if args.quick:
+        cmd.append("--quick")
+    if args.samples:
+        cmd += ["--samples", str(args.samples)]
+    # run_linux.py reports each boot and measurement on stderr, which passes through.
+    run_streaming(cmd, "linux-munmap, Linux baseline (mttcg)", left)
+    with open(csv_path, encoding="utf-8") as f:
+        linux = parse_rows(f.read().splitlines(), None, source=csv_path)
+    out = []
+    for r in linux:
+        if r.metric != "munmap_shootdown":
+            continue
+        out.append("CSV " + ",".join(dataclasses.replace(r, suite="linux-munmap").as_list()))
+    got = {int(l.split(",")[3]) for l in out}
+    if set(counts) - got:
+        raise BenchError(f"linux-munmap: no row for {sorted(set(counts) - got)} cores")
+    return out
+
+
+def _ns_rows(rows: Sequence[Row], suite: str) -> List[Row]:
+    return [r for r in rows if r.suite == suite and r.unit == "ns"]
+
+
+def plot_shared_update(ax, rows: Sequence[Row]) -> None:
+    chosen = _ns_rows(rows, "shared-update")
+    colors = {1: "tab:blue", 4: "tab:orange", 8: "tab:red"}
+    for lines in SHARED_SIZES:
+        for method, style in (("lock", "-"), ("message", "--")):
+            pts = sorted((r.cores, r.median) for r in chosen if r.metric == shared_metric(method, lines))
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o" if method == "lock" else "s",
+                        color=colors.get(lines), label=f"{method}, {lines} line{'s' if lines > 1 else ''}")
+    ax.set_title("shared-update: cost per update (median)\nlock in shared memory (solid) vs message to owner (dashed)")
+    ax.set_ylabel("ns per update")
+
+
+def plot_linux_munmap(ax, rows: Sequence[Row]) -> None:
+    pts = sorted((r.cores, r.median, r.p99) for r in _ns_rows(rows, "linux-munmap"))
+    ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[[0] * len(pts), [max(p[2] - p[1], 0) for p in pts]],
+                marker="o", capsize=3, color="tab:blue", label="Linux munmap (bar to p99)")
+    ax.set_title("linux-munmap: munmap of a page touched on every CPU\n(unmap + TLB shootdown; median)")
+    ax.set_ylabel("ns per munmap")
+
+
+def summarize_shared_update(rows: Sequence[Row]) -> str:
+    chosen = _ns_rows(rows, "shared-update")
+    cycles = [r for r in rows if r.suite == "shared-update" and r.unit == "cycles"]
+    out = ["shared-update: median cost per update, ns (cycles); lock/message = how much dearer the lock is",
+           f"{'cores':>5}{'lines':>6}{'lock':>26}{'message':>26}{'lock/message':>14}"]
+    for n in sorted({r.cores for r in chosen}):
+        for lines in SHARED_SIZES:
+            cells, ns = [], {}
+            for method in SHARED_METHODS:
+                r = next((x for x in chosen if x.cores == n and x.metric == shared_metric(method, lines)), None)
+                c = next((x for x in cycles if x.cores == n and x.metric == shared_metric(method, lines)), None)
+                ns[method] = r.median if r else None
+                cells.append(f"{r.median:,.0f} ({c.median:,.0f})" if r and c else "n/a")
+            ratio = f"{ns['lock'] / ns['message']:.3g}x" if ns["lock"] and ns["message"] else "n/a"
+            out.append(f"{n:>5}{lines:>6}{cells[0]:>26}{cells[1]:>26}{ratio:>14}")
+    out.append("message rows: core 0 owns the record and the other cores are its clients (on 1 core, core 0 is both).")
+    return "\n".join(out)
+
+
+def summarize_linux_munmap(rows: Sequence[Row]) -> str:
+    out = ["linux-munmap: munmap of a page touched by a pinned thread on every CPU",
+           f"{'cores':>5}{'median ns':>14}{'p99 ns':>14}{'samples':>9}"]
+    for r in sorted(_ns_rows(rows, "linux-munmap"), key=lambda r: r.cores):
+        out.append(f"{r.cores:>5}{r.median:>14,.0f}{r.p99:>14,.0f}{r.samples:>9}")
+    return "\n".join(out)
+
+
+@dataclass
+class Experiment:
+    name: str
+    description: str
+    run: Callable[[argparse.Namespace, List[int]], List[str]]
+    plot: Callable[..., None]  # (matplotlib axes, rows)
+    summarize: Callable[[Sequence[Row]], str]
+
+
+SCALE_EXPERIMENTS: Dict[str, Experiment] = {e.name: e for e in [
+    Experiment("shared-update", "update a 1/4/8-line record under a shared lock vs by message to its owner core",
+               scale_shared_update, plot_shared_update, summarize_shared_update),
+    Experiment("linux-munmap", "Linux munmap of a page touched on every CPU (baseline for unmap with shootdown)",
+               scale_linux_munmap, plot_linux_munmap, summarize_linux_munmap),
+]}
+
+
+def scale_experiments(args: argparse.Namespace) -> List[Experiment]:
+    if not args.experiments:
+        return list(SCALE_EXPERIMENTS.values())
+    names = [n for n in args.experiments.split(",") if n]
+    unknown = [n for n in names if n not in SCALE_EXPERIMENTS]
+    if unknown or not names:
+        raise BenchError(f"--experiments: unknown experiment {(unknown or [''])[0]!r} "
+                         f"(known: {', '.join(SCALE_EXPERIMENTS)})")
+    return [SCALE_EXPERIMENTS[n] for n in names]
+
+
+def run_scale(args: argparse.Namespace) -> List[str]:
+    counts = core_counts(args, "1,2,4,8", "1,2")
+    args.deadline = time.monotonic() + args.timeout
+    chosen = scale_experiments(args)
+    out: List[str] = []
+    for i, e in enumerate(chosen, 1):
+        print(f"bench.py: scale: experiment {i} of {len(chosen)}: {e.name} at {','.join(map(str, counts))} cores",
+              file=sys.stderr, flush=True)
+        started = time.monotonic()
+        out += e.run(args, counts)
+        print(f"bench.py: scale: {e.name} done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    return out
+
+
+def plot_scale(rows: Sequence[Row], path: str, title: str) -> None:
+    plt = _pyplot()
+    present = [e for e in SCALE_EXPERIMENTS.values() if any(r.suite == e.name for r in rows)]
+    fig, axes = plt.subplots(1, len(present), figsize=(6.5 * len(present), 5), squeeze=False)
+    for ax, e in zip(axes[0], present):
+        e.plot(ax, rows)
+        ax.set_xlabel("cores")
+        ax.set_xticks(sorted({r.cores for r in rows if r.suite == e.name}))
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def summarize_scale(rows: Sequence[Row]) -> str:
+    parts = [e.summarize(rows) for e in SCALE_EXPERIMENTS.values() if any(r.suite == e.name for r in rows)]
+    parts.append("MTTCG: host time. Above 2 vCPUs on a 2-core host the figures include host time-slicing.")
+    return "\n\n".join(parts)
+
+
 @dataclass
 class Suite:
     name: str
@@ -566,6 +762,16 @@ SUITES: Dict[str, Suite] = {
         summarize=summarize_exo,
         marker="CSV ",
     ),
+    "scale": Suite(
+        name="scale",
+        description="experiments against core count, with baselines (mttcg, --cores 1,2,4,8): "
+        + ", ".join(SCALE_EXPERIMENTS),
+        run=run_scale,
+        expected=[],  # each experiment checks its own rows
+        plot=plot_scale,
+        summarize=summarize_scale,
+        marker="CSV ",
+    ),
 }
 
 
@@ -602,7 +808,11 @@ def main(argv: Sequence[str]) -> int:
                    help="host suites: the two CPUs to use, e.g. 0,1; guest suites: core counts")
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     p.add_argument("--samples", type=int, default=None, help="latency samples per mechanism")
-    p.add_argument("--timeout", type=int, default=1800, help="seconds before giving up on the suite")
+    p.add_argument("--timeout", type=int, default=None,
+                   help="seconds before giving up on the suite (default 1800; scale: 3600)")
+    p.add_argument("--experiments", default=None,
+                   help="scale: comma-separated experiments to run (default all: "
+                   + ", ".join(SCALE_EXPERIMENTS) + ")")
     args = p.parse_args(argv)
     ensure_matplotlib()
 
@@ -610,6 +820,11 @@ def main(argv: Sequence[str]) -> int:
     out_dir = args.out or os.path.join(args.build_dir, "bench")
     os.makedirs(out_dir, exist_ok=True)
     args.out_dir = out_dir
+    if args.experiments is not None and suite.name != "scale":
+        raise BenchError("--experiments applies to the scale suite only")
+    if args.timeout is None:
+        # scale boots QEMU twice per core count, up to 8 vCPUs on a shared host.
+        args.timeout = 3600 if suite.name == "scale" else 1800
     if args.timeout <= 0:
         raise BenchError("--timeout must be positive")
     if args.samples is not None and args.samples <= 0:

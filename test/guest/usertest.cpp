@@ -294,6 +294,9 @@ struct LocalControl {
     Status measure_throughput(const cc::CoreControl::MeasureThroughputParams&, cc::CoreControl::MeasureThroughputResults&) {
         return Error::Unsupported;
     }
+    Status bench_shared(const cc::CoreControl::BenchSharedParams&, cc::CoreControl::BenchSharedResults&) {
+        return Error::Unsupported;
+    }
     bool stopping = false;
 };
 alignas(16) u8 g_stub_server_stack[16384];

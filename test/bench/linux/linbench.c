@@ -759,6 +759,12 @@ static void *shootdown_worker(void *arg)
         atomic_store(&sd.failed, 1);
         return NULL;
     }
+    /* The measurement means "a TLB entry on every CPU": a worker that is not
+     * on its own CPU would leave one CPU without one. */
+    if (sched_getcpu() != cpu) {
+        atomic_store(&sd.failed, 3);
+        return NULL;
+    }
     unsigned seen = 0;
     for (;;) {
         unsigned g;
