@@ -56,7 +56,7 @@ mem::RangeSet g_shares[smp::kMaxCores];
 
 constexpr const char* kKnownWords[] = {"shutdown",   "demo",       "idle", "test",  "test-fault",
                                       "fault-core", "no-monitor", "run",  "icount", "pairs", "bench-urpc",
-                                      "bench-shared", "agree"};
+                                      "bench-shared", "agree", "bench-agree"};
 
 [[noreturn]] void fail(const char* what, Error e) {
     console::log("%s: %s", what, error_name(e));
@@ -78,7 +78,7 @@ void check_command_line(const char* text) {
         for (const char* k : kKnownWords) known = known || str_eq(word, k);
         if (!known) {
             console::log("error: unknown kernel command-line word '%s' (known: shutdown demo idle "
-                         "no-monitor test run=MODULE[:all] icount pairs bench-urpc bench-shared agree=flat|tree "
+                         "no-monitor test run=MODULE[:all] icount pairs bench-urpc bench-shared bench-agree[=N] agree=flat|tree "
                          "test-fault=ud|pf|gp|de|panic fault-core=N)", word);
             console::log("FAILED: bad command line");
             power::exit(power::Status::Failure);

@@ -31,6 +31,10 @@ interface Monitor {
   # it holds, its moves, and whether map and capabilities match.
   collectState @4 () -> (digest :UInt64, owned :UInt32, held :UInt32, movedIn :UInt32, movedOut :UInt32,
                           consistent :Bool, retries :UInt32, refused :UInt32);
+
+  # The agreement benchmark (bench-agree): run `count` empty agreed operations
+  # one after another, all monitors at once; the TSC cycles they took.
+  benchAgree @5 (count :UInt32) -> (cycles :UInt64, done :UInt32);
 }
 
 interface MonitorPeer {

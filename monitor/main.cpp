@@ -19,6 +19,7 @@
 // channel, their programs) until they are told to finish.
 #include <new>
 
+#include "boot/cmdline.hpp"
 #include "monitor.hpp"
 #include "user/syscall.hpp"
 
@@ -75,6 +76,10 @@ struct MonitorService {
     }
 
     void finish(const midl::Monitor::FinishParams&) { finished = true; }
+
+    Status bench_agree(const midl::Monitor::BenchAgreeParams& p, midl::Monitor::BenchAgreeResults& r) {
+        return bench_agree_here(p.count, r.cycles, r.done);
+    }
 
     Status collect_state(const midl::Monitor::CollectStateParams&, midl::Monitor::CollectStateResults& r) {
         TRY_STATUS(wait_until_quiet());
@@ -299,6 +304,13 @@ int run_core0_monitor() {
     u32 monitors = started + 1;
     printf("MESH %s monitors=%u channels=%u caps_sent=%u round_trips=%lu failed=%u", mesh_failed == 0 ? "ok" : "FAILED",
            monitors, monitors * (monitors - 1) / 2, sent.value_or(0) + started, round_trips, mesh_failed);
+    // The agreement benchmark, if asked for, before any program runs.
+    boot::CommandLine cmdline(frame().cmdline);
+    if (cmdline.has("bench-agree")) {
+        auto samples = cmdline.get_u64("bench-agree", 500);
+        if (samples.ok() && *samples > 0) run_agreement_benchmark(static_cast<u32>(*samples));
+        else printf("BENCH agree failed: bench-agree=N needs N > 0");
+    }
     // Programs start once every monitor can reach every other.
     start_programs();
     for (u32 n = 1; n < g_self.cores; ++n) {

@@ -210,6 +210,7 @@ Result<u32> init_memory(u32& general_log2) {
     auto cores = static_cast<u8>(g_self.cores);
     agree::Topology topology = shape[0] == 't' ? agree::Topology::tree(cores, 2) : agree::Topology::flat(cores);
     g_router.route(agree::kFamilyOwnership, *g_pool);
+    register_bench_family(g_router);
     g_engine = new (g_engine_storage) agree::Engine(static_cast<u8>(g_self.core), topology, g_net, g_router);
     return general;
 }
@@ -245,6 +246,32 @@ void agreement_received(const agree::Message& m) {
 void serve_agreement() {
     g_engine->poll(now());
     g_net.flush_all();
+}
+
+Status start_agreement(const agree::Op& op) { return g_engine->start(op); }
+
+Status move_one_chunk_here() {
+    for (u32 attempt = 0; attempt < 64; ++attempt) {
+        u32 moved_before = g_pool->moved_in;
+        u32 c = kMapChunks;
+        for (u32 tried = 0; tried < kMapChunks && c == kMapChunks; ++tried) {
+            u32 k = (g_fetch_cursor + kMapChunks - tried) % kMapChunks;
+            u8 owner = g_pool->map.owner(k);
+            if (owner != agree::kNoCore && owner != g_self.core) c = k;
+        }
+        if (c == kMapChunks) return Error::NoMemory;
+        g_fetch_cursor = (c + kMapChunks - 1) % kMapChunks;
+        if (!g_engine->idle()) return Error::Busy;
+        TRY_STATUS(g_engine->start(agree::encode(agree::ChunkMove{c, 1, g_pool->map.owner(c), static_cast<u8>(g_self.core)})));
+        g_pool->fetching = true;
+        u64 until = deadline();
+        while (g_pool->fetching) {
+            if (rdtsc() > until) return Error::Timeout;
+            serve_all();
+        }
+        if (g_pool->moved_in > moved_before) return {};
+    }
+    return Error::NoMemory;
 }
 
 bool agreement_quiet() { return g_engine->idle() && !g_engine->busy() && g_net.empty(); }

@@ -7,6 +7,7 @@
 
 #include "abi/caps.hpp"
 #include "agree/message.hpp"
+#include "agree/router.hpp"
 #include "abi/syscalls.hpp"
 #include "monitor.urpc.hpp"
 #include "urpc/endpoint.hpp"
@@ -134,6 +135,15 @@ struct MemoryState {
 MemoryState memory_state();
 // mesh.cpp: the agreement's and the pool's messages to one peer.
 Status send_agreement(u32 to, const agree::Message& m);
+// Starts an agreed operation from this core (Busy: one is running).
+Status start_agreement(const agree::Op& op);
+// Moves one chunk from another core's pool here and waits for the decision.
+Status move_one_chunk_here();
+
+// ---- bench.cpp ----
+void register_bench_family(agree::Router& router);
+void run_agreement_benchmark(u32 samples);            // core 0
+Status bench_agree_here(u32 count, u64& cycles, u32& done);  // Monitor.benchAgree
 Status send_pool_announce(u32 to, u32 first, u32 count);
 
 // ---- checks.cpp ----

@@ -10,12 +10,14 @@ namespace mk::agree {
 // Operation families (Op::family).
 inline constexpr u8 kFamilyOwnership = 1;
 inline constexpr u8 kFamilyCaps = 2;
+inline constexpr u8 kFamilyBench = 3;  // operations that only measure the protocol
 inline constexpr u8 kMaxFamilies = 8;
 
 // Claim spaces (Claim::space). Memory ownership and capability operations
 // claim the same physical-address space, so moving a chunk and retyping
 // inside it are ordered by the same locks.
 inline constexpr u8 kSpacePhysical = 1;
+inline constexpr u8 kSpaceBench = 2;  // one lock per coordinator: benchmark operations never conflict
 
 class Router final : public Application {
 public:

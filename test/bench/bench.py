@@ -601,6 +601,63 @@ def scale_linux_munmap(args: argparse.Namespace, counts: List[int]) -> List[str]
     return out
 
 
+AGREE_TOPOLOGIES = ["flat", "tree"]
+AGREE_LATENCIES = ["round", "alloc", "move"]  # metric prefixes with ns rows (monitor/bench.cpp)
+
+
+def scale_agree(args: argparse.Namespace, counts: List[int]) -> List[str]:
+    """bench-agree in the monitors, one boot per core count and topology:
+    agreement round latency, pipelined throughput, local allocation and a
+    chunk move between cores."""
+    check_kernel(args)
+    samples = args.samples or (20 if args.quick else 200)
+    out: List[str] = []
+    runs = [(n, t) for n in counts for t in AGREE_TOPOLOGIES]
+    for i, (n, topology) in enumerate(runs, 1):
+        left = _remaining(args)
+        cmd = qemu_cmd(args, n, [f"bench-agree={samples}", f"agree={topology}", "shutdown"])
+        cmd[cmd.index("--timeout") + 1] = str(int(min(left, 1500)))
+        lines = run_streaming(cmd, f"agree, {n} cores, {topology} ({i} of {len(runs)})", left)
+        rows = [l for l in serial_rows(lines) if l.startswith("CSV agree,")]
+        metrics = {l.split(",")[1] for l in rows}
+        want = {f"round_{topology}", f"pipelined_{topology}", f"alloc_{topology}"} | ({f"move_{topology}"} if n > 1 else set())
+        if want - metrics:
+            raise BenchError(f"agree, {n} cores, {topology}: no row for {', '.join(sorted(want - metrics))}")
+        if not any("BENCH agree done" in l for l in lines):
+            raise BenchError(f"agree, {n} cores, {topology}: no 'BENCH agree done' line")
+        out += rows
+    return out
+
+
+def plot_agree(ax, rows: Sequence[Row]) -> None:
+    chosen = [r for r in rows if r.suite == "agree" and r.unit == "ns"]
+    colors = {"round": "tab:blue", "alloc": "tab:green", "move": "tab:red"}
+    for prefix in AGREE_LATENCIES:
+        for topology, style in (("flat", "-"), ("tree", "--")):
+            pts = sorted((r.cores, r.median) for r in chosen if r.metric == f"{prefix}_{topology}")
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", color=colors[prefix],
+                        label=f"{prefix}, {topology}")
+    ax.set_title("agree: agreement round, local allocation, chunk move\n(median; flat solid, binary tree dashed)")
+    ax.set_ylabel("ns per operation")
+
+
+def summarize_agree(rows: Sequence[Row]) -> str:
+    out = ["agree: median ns per operation (round = one empty agreed operation from core 0; alloc = a 4 KiB piece",
+           "of the local pool; move = one chunk moved here by agreement); pipelined = every core's operations at once",
+           f"{'cores':>5}{'topology':>9}{'round':>12}{'alloc':>10}{'move':>12}{'pipelined ops/ms':>18}"]
+    for n in sorted({r.cores for r in rows if r.suite == "agree"}):
+        for topology in AGREE_TOPOLOGIES:
+            def cell(prefix: str) -> str:
+                r = next((x for x in rows if x.suite == "agree" and x.cores == n and x.unit == "ns"
+                          and x.metric == f"{prefix}_{topology}"), None)
+                return f"{r.median:,.0f}" if r else "-"
+            p = next((x for x in rows if x.suite == "agree" and x.cores == n and x.metric == f"pipelined_{topology}"), None)
+            out.append(f"{n:>5}{topology:>9}{cell('round'):>12}{cell('alloc'):>10}{cell('move'):>12}"
+                       f"{(f'{p.median:,.0f}' if p else '-'):>18}")
+    return "\n".join(out)
+
+
 def _ns_rows(rows: Sequence[Row], suite: str) -> List[Row]:
     return [r for r in rows if r.suite == suite and r.unit == "ns"]
 
@@ -665,6 +722,8 @@ class Experiment:
 SCALE_EXPERIMENTS: Dict[str, Experiment] = {e.name: e for e in [
     Experiment("shared-update", "update a 1/4/8-line record under a shared lock vs by message to its owner core",
                scale_shared_update, plot_shared_update, summarize_shared_update),
+    Experiment("agree", "agreement round latency and pipelined throughput (flat vs tree), allocation and chunk moves",
+               scale_agree, plot_agree, summarize_agree),
     Experiment("linux-munmap", "Linux munmap of a page touched on every CPU (baseline for unmap with shootdown)",
                scale_linux_munmap, plot_linux_munmap, summarize_linux_munmap),
 ]}
