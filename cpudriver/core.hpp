@@ -33,6 +33,11 @@ struct Core {
     volatile u64 timer_ticks;
     u32 domains_started;
     void (*poll_mail)();  // this core's kernel channels, polled on timer ticks while domains run
+    // kSysWaitEvent: the dispatcher waiting for an event (a wake IPI) and
+    // until which tick, or an event that came while nobody waited.
+    Dispatcher* event_waiter;
+    u64 event_deadline;
+    bool event_pending;
     ApState* ap_state;       // an application processor's end of its link to the BSP (ap.hpp)
     capsys::CoreCaps* caps;  // this core's capability table and mapping records
     Scheduler scheduler;  // this core's dispatchers

@@ -99,6 +99,7 @@ void Scheduler::wake(Dispatcher* d) {
 
 void Scheduler::retire(Dispatcher* d) {
     if (d->state == DispatcherState::Dead) return;
+    if (this_core().event_waiter == d) this_core().event_waiter = nullptr;
     Dispatcher** link = &queue_head_;
     Dispatcher* prev = nullptr;
     while (*link != nullptr && *link != d) {
@@ -134,6 +135,7 @@ void Scheduler::reschedule(TrapFrame& frame) {
 
 void Scheduler::retire_current(int exit_code) {
     if (current_ == nullptr) return;
+    if (this_core().event_waiter == current_) this_core().event_waiter = nullptr;
     current_->state = DispatcherState::Dead;
     current_->exit_code = exit_code;
     forget_fpu(current_);

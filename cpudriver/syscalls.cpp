@@ -63,6 +63,27 @@ extern "C" void syscall_dispatch(TrapFrame* frame) {
             if (e != Error::Ok) set_result(f, e);  // on success the frame is the resumed context
             break;
         }
+        case abi::kSysWaitEvent: {
+            Core& c = this_core();
+            Dispatcher* d = sched.current();
+            if (d == nullptr) {
+                set_result(f, Error::InvalidArgument);
+            } else if (c.event_pending) {
+                c.event_pending = false;
+                set_result(f, Error::Ok);
+            } else if (f.rdi == 0) {
+                set_result(f, Error::Timeout);
+            } else if (c.event_waiter != nullptr && c.event_waiter != d) {
+                set_result(f, Error::Busy);
+            } else {
+                set_result(f, Error::Timeout);  // unless an event comes first (signal_event)
+                c.event_waiter = d;
+                c.event_deadline = c.timer_ticks + (f.rdi > 1000 ? 1000 : f.rdi);
+                d->state = DispatcherState::Blocked;
+                sched.reschedule(f);
+            }
+            break;
+        }
         case abi::kSysNull: set_result(f, Error::Ok); break;
         case abi::kSysInvoke: capsys::sys_invoke(f); break;
         case abi::kSysCall: capsys::sys_call(f); break;

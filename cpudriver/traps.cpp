@@ -31,6 +31,22 @@ u64 trap_stub_address(u8 vector) {
     return 0;
 }
 
+// kSysWaitEvent's other half: an event (a wake IPI) or the waiter's timeout.
+void signal_event(TrapFrame& frame, bool timeout) {
+    Core& c = this_core();
+    Dispatcher* d = c.event_waiter;
+    if (d == nullptr) {
+        if (!timeout) c.event_pending = true;  // for the next wait
+        return;
+    }
+    c.event_waiter = nullptr;
+    if (d->state != DispatcherState::Blocked) return;
+    d->context.rax = static_cast<u64>(timeout ? Error::Timeout : Error::Ok);
+    Scheduler& sched = c.scheduler;
+    sched.wake(d);
+    if (sched.started() && sched.current() == nullptr) sched.reschedule(frame);  // leave the idle loop now
+}
+
 extern "C" void trap_dispatch(TrapFrame* frame) {
     bool from_user = (frame->cs & 3) != 0;
     Scheduler& sched = this_core().scheduler;
@@ -39,12 +55,16 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
             this_core().timer_ticks = this_core().timer_ticks + 1;
             lapic::eoi();
             if (this_core().poll_mail != nullptr) this_core().poll_mail();
+            if (this_core().event_waiter != nullptr && this_core().timer_ticks >= this_core().event_deadline) {
+                signal_event(*frame, true);
+            }
             // Preempt user code, or leave the idle loop; never kernel code.
             if (from_user || (sched.started() && sched.current() == nullptr)) sched.reschedule(*frame);
             return;
         case kVectorWake:
-            // Nothing to do: waking the core from HLT was the point.
+            // Waking the core from HLT was the point; and a dispatcher may wait for it.
             lapic::eoi();
+            signal_event(*frame, false);
             return;
         case kVectorSpurious:
             return;  // no EOI for spurious interrupts (SDM 3A, 11.9)

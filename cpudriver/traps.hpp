@@ -33,6 +33,9 @@ extern "C" void trap_dispatch(TrapFrame* frame);
 // Reports an unexpected exception (core, registers, backtrace) and stops the
 // machine with the failure status. Never returns.
 [[noreturn]] void report_fault(const TrapFrame& frame);
+// Wakes the dispatcher waiting in kSysWaitEvent (with Ok for an event, Timeout
+// for its deadline), or keeps the event for the next wait.
+void signal_event(TrapFrame& frame, bool timeout);
 
 // Stops the machine with the failure status after printing `why`, with a
 // backtrace from the caller. For invariants the CPU driver cannot recover from.

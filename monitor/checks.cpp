@@ -86,6 +86,9 @@ u32 check_kernel_refusals() {
     expect(create(free_slot, frame, rw, 0x100000, kPageSize), Error::NoRights, "capCreate of the kernel image");
     expect(invoke(kKernel, abi::kKernelMarkRemote, kVSpace).error, Error::WrongType, "markRemote of a page table");
     expect(invoke(kKernel, 99).error, Error::UnknownMethod, "an unknown Kernel method");
+    expect(invoke(kKernel, abi::kKernelWakeCore, g_self.cores).error, Error::OutOfRange, "wakeCore beyond the cores");
+    expect(invoke(kKernel, abi::kKernelWakeCore, g_self.core).error, Error::Ok, "wakeCore of this core");
+    expect(syscall(abi::kSysWaitEvent, 100).error, Error::Ok, "a wait ends with the wake, not its deadline");
     abi::CapIdentity empty{};
     expect(identify(free_slot, empty), Error::InvalidCap, "the refused capCreates left the slot empty");
     if (g_self.core != 0) {

@@ -44,7 +44,7 @@ Status wait_until_quiet() {
     while (!agreement_quiet()) {
         if (rdtsc() > until) return Error::Timeout;
         serve_all();
-        yield();
+        idle_wait();
     }
     return {};
 }
@@ -110,6 +110,7 @@ int run_other_monitor() {
         return 1;
     }
     urpc::Endpoint ep = urpc::Endpoint::init(**f, urpc::Side::B);
+    watch_channel(ep, 0);
     midl::MonitorServer<MonitorService, urpc::Endpoint> server(g_service, ep);
     g_control_server = &server;
     u32 refusals_failed = check_kernel_refusals();
@@ -121,7 +122,7 @@ int run_other_monitor() {
             report_programs_ended(program_count(), failed).ok()) {
             reported = true;
         }
-        yield();
+        idle_wait();
     }
     // Answer the last requests (the finish came after them) before ending.
     for (int i = 0; i < 100 && server.replying(); ++i) (void)server.poll();
@@ -149,6 +150,7 @@ u32 start_cores() {
         }
         alignas(Control) static u8 storage[kMaxCores][sizeof(Control)];
         g_control[n] = new (storage[n]) Control(**f);
+        watch_channel(g_control[n]->ep, n);
         ++started;
     }
     return started;
@@ -276,7 +278,7 @@ void finish_when_programs_end(u32 started) {
             programs += g_ended[n].programs;
             nonzero += g_ended[n].failed;
         }
-        if (!all) yield();
+        if (!all) idle_wait();
     }
     if (programs != 0) {
         printf("PROGRAMS ended on %u cores: %u programs, %u with a nonzero exit code", started + 1, programs, nonzero);
@@ -333,6 +335,7 @@ void serve_all() {
         g_in_control = false;
     }
     serve_programs();
+    wake_peers();
 }
 
 }  // namespace mk::monitor

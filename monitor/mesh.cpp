@@ -96,6 +96,7 @@ Status attach_peer(u32 peer, bool side_a, u32 frame_cap) {
     if (find_peer(peer) != nullptr) return Error::Busy;
     urpc::Frame* f = TRY(map_channel(frame_cap, kMeshVa + u64{peer} * kPageSize));
     g_peers[g_peer_count] = new (g_peer_storage[g_peer_count]) Peer(*f, side_a, peer);
+    watch_channel(g_peers[g_peer_count]->ep, peer);
     ++g_peer_count;
     return {};
 }
@@ -134,7 +135,7 @@ void ping_peers(u32 rounds, u64& round_trips, u32& failed) {
                 else ++failed;
                 waiting[i] = false;
             }
-            if (any) user::yield();
+            if (any) idle_wait();
         }
     }
 }
@@ -150,7 +151,7 @@ Status wait_control(u32 core, idl::CallId id) {
             return Error::Timeout;
         }
         serve_all();
-        user::yield();
+        idle_wait();
     }
 }
 

@@ -66,6 +66,13 @@ Result<urpc::Frame*> map_channel(u32 frame_cap, u64 va);
 // channel (cores 1..n-1), program channels. Every wait loop calls it.
 void serve_all();
 
+// ---- idle.cpp ----
+// Every channel to another monitor, so that a waiting monitor can announce it
+// and a sending one can wake the peer.
+void watch_channel(urpc::Endpoint& ep, u32 peer);
+void wake_peers();  // wakes the peers that were sent something and announced they wait
+void idle_wait();   // what every wait loop does instead of spinning (see idle.cpp)
+
 // ---- mesh.cpp ----
 Status attach_peer(u32 peer, bool side_a, u32 frame_cap);
 usize peer_count();

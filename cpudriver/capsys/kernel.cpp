@@ -9,6 +9,9 @@
 #include "bsp.hpp"
 #include "capsys/core_caps.hpp"
 #include "core.hpp"
+#include "domains.hpp"
+#include "lapic.hpp"
+#include "traps.hpp"
 
 extern "C" const mk::u8 __bss_end_phys[];
 
@@ -84,8 +87,18 @@ InvokeResult mark_remote(CoreCaps& cc, const Invocation& inv) {
 
 }  // namespace
 
+InvokeResult wake_core(const Invocation& inv) {
+    u64 core = inv.a[0];
+    if (core >= core_count()) return {Error::OutOfRange, 0};
+    // The APIC ids were written by the BSP before any other core started and
+    // are read-only since (docs/architecture.md).
+    if (!lapic::send_fixed(bsp_peers().apic[core], kVectorWake)) return {Error::Timeout, 0};
+    return {Error::Ok, 0};
+}
+
 InvokeResult invoke_kernel(CoreCaps& cc, const Invocation& inv) {
     switch (inv.method) {
+        case abi::kKernelWakeCore: return wake_core(inv);
         case abi::kKernelStartCore: return start_core(cc, inv);
         case abi::kKernelCapCreate: return cap_create(cc, inv);
         case abi::kKernelMarkRemote: return mark_remote(cc, inv);

@@ -23,6 +23,10 @@ enum Syscall : u64 {
     kSysReplyRecv = 9,
     kSysReply = 10,     // answer the last caller without waiting for the next
     kSysResumeEnabled = 11,  // (const UserRegisters* regs): leave disabled mode and continue regs, in one step
+    kSysWaitEvent = 12,      // (u64 ticks): block until an event (a wake IPI to this core) or `ticks` timer
+                             // ticks (at most 1000) pass: Ok or Timeout. An event that came while nobody
+                             // waited is kept for the next wait. 0 ticks: only take a kept event.
+                             // One waiter per core (Busy for another).
     kSysCount,
 };
 

@@ -645,7 +645,7 @@ def plot_agree(ax, rows: Sequence[Row]) -> None:
 def summarize_agree(rows: Sequence[Row]) -> str:
     out = ["agree: median ns per operation (round = one empty agreed operation from core 0; alloc = a 4 KiB piece",
            "of the local pool; move = one chunk moved here by agreement); pipelined = every core's operations at once",
-           f"{'cores':>5}{'topology':>9}{'round':>12}{'alloc':>10}{'move':>12}{'pipelined ops/ms':>18}"]
+           f"{'cores':>5}{'topology':>9}{'round':>12}{'alloc':>10}{'move':>12}{'pipelined ops/s':>18}"]
     for n in sorted({r.cores for r in rows if r.suite == "agree"}):
         for topology in AGREE_TOPOLOGIES:
             def cell(prefix: str) -> str:

@@ -68,6 +68,11 @@ void test_syscalls(u32 core, u32 cores) {
     check(info.error == Error::Ok && (info.value & 0xFFFFFFFF) == core && (info.value >> 32) == cores, "core info");
     check(syscall(abi::kSysResume).error == Error::InvalidArgument, "resume outside a fault");
     check(syscall(abi::kSysYield).error == Error::Ok, "yield");
+    // Waiting for an event: with no wake IPI for this core it ends at its
+    // deadline (an event kept from before may end it at once).
+    Error w = syscall(abi::kSysWaitEvent, 1).error;
+    check(w == Error::Timeout || w == Error::Ok, "wait for an event: one tick");
+    check(syscall(abi::kSysWaitEvent, 0).error == Error::Timeout, "wait for an event: 0 ticks takes only a kept event");
     check(frame().core == core && frame().cores == cores, "dispatcher frame facts");
 }
 
