@@ -87,4 +87,10 @@ interface Local {
   # Claim an offer that arrived at this core into the caller's empty slot.
   # NotFound: it has not arrived (yet).
   receiveCap @3 (ticket :UInt64, slot :UInt32) -> ();
+
+  # Remove the object the caller's capability names (RAM or Frame) from the
+  # whole system: every copy and every descendant on every core, the caller's
+  # own included, in one agreed operation. Busy: another agreed operation of
+  # this monitor is running; ask again.
+  revokeCap @4 (slot :UInt32) -> ();
 }

@@ -211,6 +211,7 @@ Result<u32> init_memory(u32& general_log2) {
     agree::Topology topology = shape[0] == 't' ? agree::Topology::tree(cores, 2) : agree::Topology::flat(cores);
     g_router.route(agree::kFamilyOwnership, *g_pool);
     register_bench_family(g_router);
+    register_cap_family(g_router);
     g_engine = new (g_engine_storage) agree::Engine(static_cast<u8>(g_self.core), topology, g_net, g_router);
     return general;
 }
@@ -249,6 +250,16 @@ void serve_agreement() {
 }
 
 Status start_agreement(const agree::Op& op) { return g_engine->start(op); }
+
+Status wait_for_agreement() {
+    u64 until = deadline();
+    while (!g_engine->idle()) {
+        if (rdtsc() > until) return Error::Timeout;
+        serve_all();
+        if (!g_engine->idle()) idle_wait();
+    }
+    return {};
+}
 
 Status move_one_chunk_here() {
     for (u32 attempt = 0; attempt < 64; ++attempt) {

@@ -112,6 +112,9 @@ Status take_from_child(u32 child_root, u32 address, u32 ours);
 Result<u64> offer_cap(u32 child_root, u32 address, u32 to_core);
 Status claim_cap(u32 child_root, u64 ticket, u32 address);
 void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes);
+// Local.revokeCap: an agreed revoke of the object on every core.
+Status revoke_everywhere(u32 child_root, u32 address);
+void register_cap_family(agree::Router& router);
 // mesh.cpp: sends an offer to core `to`'s monitor.
 Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id);
 
@@ -142,8 +145,10 @@ struct MemoryState {
 MemoryState memory_state();
 // mesh.cpp: the agreement's and the pool's messages to one peer.
 Status send_agreement(u32 to, const agree::Message& m);
-// Starts an agreed operation from this core (Busy: one is running).
+// Starts an agreed operation from this core (Busy: one is running), and
+// serves everything else (but the programs) until it has finished.
 Status start_agreement(const agree::Op& op);
+Status wait_for_agreement();
 // Moves one chunk from another core's pool here and waits for the decision.
 Status move_one_chunk_here();
 

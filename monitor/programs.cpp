@@ -26,6 +26,7 @@ struct LocalService {
     Status where_am_i(const midl::Local::WhereAmIParams&, midl::Local::WhereAmIResults& r);
     Status send_cap(const midl::Local::SendCapParams& p, midl::Local::SendCapResults& r);
     Status receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&);
+    Status revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&);
 };
 
 struct Program {
@@ -64,6 +65,10 @@ Status LocalService::where_am_i(const midl::Local::WhereAmIParams&, midl::Local:
 Status LocalService::send_cap(const midl::Local::SendCapParams& p, midl::Local::SendCapResults& r) {
     r.ticket = TRY(offer_cap(program->child.root, p.slot, p.to_core));
     return {};
+}
+
+Status LocalService::revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&) {
+    return revoke_everywhere(program->child.root, p.slot);
 }
 
 Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&) {
@@ -123,6 +128,11 @@ void start_programs() {
 }
 
 void serve_programs() {
+    // A handler that waits for an agreement serves everything meanwhile, but
+    // not the programs again: their servers are in the middle of a request.
+    static bool serving = false;
+    if (serving) return;
+    serving = true;
     for (u32 i = 0; i < g_program_count; ++i) {
         Program& p = *g_programs[i];
         if (p.ended) continue;
@@ -133,6 +143,7 @@ void serve_programs() {
             p.exit_code = static_cast<int>(static_cast<u32>(st.value >> 32));
         }
     }
+    serving = false;
 }
 
 u32 program_count() { return g_program_count; }

@@ -4,8 +4,11 @@
 // copy and sends its description with a ticket; the receiving monitor keeps
 // the offer until the receiving program claims it, then makes the capability
 // (Kernel.capCreate) and places it in that program's space.
+#include "agree/capops.hpp"
 #include "monitor.hpp"
 #include "user/syscall.hpp"
+
+#include <new>
 
 namespace mk::monitor {
 namespace {
@@ -24,6 +27,22 @@ Offer g_offers[kMaxOffers] = {};
 u32 g_next_ticket = 0;
 
 Status ok_or(Error e) { return e == Error::Ok ? Status{} : Status{e}; }
+
+// This core's part in agreed capability operations. Only revoke is used
+// here: every core removes the object's copies and descendants it holds.
+class LocalCaps final : public agree::CapParticipant {
+public:
+    agree::Vote check(const agree::CapOp& c) override {
+        return c.action == agree::CapAction::Revoke ? agree::Vote::Yes : agree::Vote::Refused;
+    }
+    void apply(const agree::CapOp& c, u16) override {
+        SyscallResult r = invoke(kKernel, abi::kKernelRemoveObject, u64(c.type), c.base, c.bytes);
+        if (r.error == Error::Ok) removed += r.value;
+    }
+    u64 removed = 0;
+};
+LocalCaps g_local_caps;
+alignas(agree::CapAgreement) u8 g_cap_agreement_storage[sizeof(agree::CapAgreement)];
 
 // Borrows the child's L2 CNode that holds `address` into our root slot
 // kPlaceL1B, runs `op` with the slot's address as we name it, and cleans up.
@@ -75,6 +94,29 @@ void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes) {
         return;
     }
     printf("capability offer %lx dropped: %zu offers wait already", ticket, kMaxOffers);
+}
+
+void register_cap_family(agree::Router& router) {
+    auto* app = new (g_cap_agreement_storage) agree::CapAgreement(static_cast<u8>(g_self.cores), g_local_caps);
+    router.route(agree::kFamilyCaps, *app);
+}
+
+Status revoke_everywhere(u32 child_root, u32 address) {
+    u32 ours = TRY(g_self.slots->next());
+    TRY_STATUS(take_from_child(child_root, address, ours));
+    abi::CapIdentity id{};
+    Status s = ok_or(identify(ours, id));
+    (void)remove(ours);
+    TRY_STATUS(s);
+    if (id.type != u64(CapType::Ram) && id.type != u64(CapType::Frame)) return Error::WrongType;
+    agree::CapOp op;
+    op.action = agree::CapAction::Revoke;
+    op.type = static_cast<caps::CapType>(id.type);
+    op.issuer = static_cast<u8>(g_self.core);
+    op.base = id.base;
+    op.bytes = id.bytes;
+    TRY_STATUS(start_agreement(agree::encode(op)));
+    return wait_for_agreement();
 }
 
 Status claim_cap(u32 child_root, u64 ticket, u32 address) {

@@ -8,6 +8,7 @@
 // refuses anything malformed and anything inside this core's own memory.
 #include "bsp.hpp"
 #include "capsys/core_caps.hpp"
+#include "capsys/reclaim.hpp"
 #include "core.hpp"
 #include "domains.hpp"
 #include "lapic.hpp"
@@ -96,8 +97,21 @@ InvokeResult wake_core(const Invocation& inv) {
     return {Error::Ok, 0};
 }
 
+InvokeResult remove_object(CoreCaps& cc, const Invocation& inv) {
+    u64 type = inv.a[0];
+    if (type != u64(caps::CapType::Ram) && type != u64(caps::CapType::Frame)) return {Error::WrongType, 0};
+    caps::Capability like = caps::Capability::memory(caps::CapType(type), inv.a[1], inv.a[2], caps::Rights::All);
+    if (!caps::well_formed(like)) return {Error::InvalidArgument, 0};
+    KernelReclaimer reclaimer;
+    u64 removed = cc.table.remove_object(like, &reclaimer);
+    reclaimer.finish();
+    cc.mappings.sweep();  // mappings of the object go with it
+    return {Error::Ok, removed};
+}
+
 InvokeResult invoke_kernel(CoreCaps& cc, const Invocation& inv) {
     switch (inv.method) {
+        case abi::kKernelRemoveObject: return remove_object(cc, inv);
         case abi::kKernelWakeCore: return wake_core(inv);
         case abi::kKernelStartCore: return start_core(cc, inv);
         case abi::kKernelCapCreate: return cap_create(cc, inv);

@@ -47,6 +47,9 @@ enum CapMethod : u64 {
     kKernelMarkRemote = 82,  // a0 = slot: marks that capability's object as having a copy on another core
                              // (before a monitor sends it there).
     kKernelWakeCore = 83,    // a0 = core: an event for whoever waits there in kSysWaitEvent (a wake IPI)
+    kKernelRemoveObject = 84,  // a0 = type (RAM or Frame), a1 = base, a2 = bytes: deletes every capability on
+                               // this core that names the object or descends from it (this core's part of a
+                               // revoke agreed by every core) -> how many went
     // IRQ lines (ISA lines 0..15, on core 0, where the I/O APIC is programmed).
     kIrqConnect = 96,     // route the line to this core, unmasked. Busy: connected already
     kIrqPending = 97,     // -> interrupts since the last kIrqPending; the line stays masked after each

@@ -134,6 +134,31 @@ Result<DeleteOutcome> CapTable::delete_cap(Cte& slot, Reclaimer* r) {
 // (O(depth) each; depth is bounded, see docs). Descendants are found afresh
 // after every deletion because destroying an object may delete capabilities
 // anywhere, even `slot` itself.
+u64 CapTable::remove_object(const Capability& like, Reclaimer* r) {
+    // Descend from the root through the capabilities whose extent holds the
+    // object's (siblings are sorted, parents contain their children).
+    const Extent want = extent_of(like);
+    Cte* node = &root_;
+    Cte* found = nullptr;
+    while (node != nullptr && found == nullptr) {
+        Cte* next = nullptr;
+        for (Cte* c = node->first_child_; c != nullptr; c = c->next_) {
+            if (same_object(c->cap_, like)) {
+                found = c;
+                break;
+            }
+            if (next == nullptr && contains(extent_of(c->cap_), want)) next = detail::group_head(c);
+        }
+        node = next;
+    }
+    if (found == nullptr) return 0;
+    auto out = revoke(*found, r);  // the other copies and every descendant
+    u64 deleted = out.ok() ? out->caps_deleted : 0;
+    u64 gone = 0;
+    delete_one(found, r, &deleted, &gone);
+    return deleted;
+}
+
 Result<RevokeOutcome> CapTable::revoke(Cte& slot, Reclaimer* r) {
     if (slot.empty()) return Error::InvalidCap;
     RevokeOutcome out;

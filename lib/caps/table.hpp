@@ -137,6 +137,12 @@ public:
     // copy, leaving only `slot`. Errors: InvalidCap.
     Result<RevokeOutcome> revoke(Cte& slot, Reclaimer* reclaimer = nullptr);
 
+    // Deletes every local copy of the object `like` names (same type and
+    // extent) and every descendant of them: this core's part of a revoke
+    // agreed with the other cores. Returns how many capabilities went (0 if
+    // none names it here).
+    u64 remove_object(const Capability& like, Reclaimer* reclaimer = nullptr);
+
     Result<CapInfo> identify(const Cte& slot) const;
     // Replaces the remote-relation flags of every local copy of the object.
     // Errors: InvalidCap, WrongType (Copies on a core-local type).

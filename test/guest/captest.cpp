@@ -4,7 +4,9 @@
 // it claims the Frame the previous core sent, finds it marked as having a
 // remote copy, maps it and reads the previous core's pattern: the same
 // physical memory, reached through a capability that crossed cores. Then the
-// refusals: wrong types, bad cores, unknown tickets, full slots.
+// refusals: wrong types, bad cores, unknown tickets, full slots. Last, each
+// copy revokes the Frame it received everywhere (an agreed operation): its
+// own copy and the sender's original disappear.
 #include "abi/caps.hpp"
 #include "user/caps.hpp"
 #include "user/console.hpp"
@@ -33,6 +35,12 @@ constexpr u32 kVSpace = abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace);
 constexpr u64 kMine = 0x50000000000, kTheirs = 0x50000001000, kLinkVa = 0x60000000000;
 constexpr u64 kMagic = 0xCA9500000000;
 SlotAllocator g_slots(abi::kSlotCNode2);
+
+u64 now() {
+    u32 lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (u64{hi} << 32) | lo;
+}
 RamAllocator g_ram(kRam, 1u << 20, g_slots);
 AddressSpace g_space(kVSpace, g_ram);
 
@@ -81,13 +89,10 @@ extern "C" int domain_main(u32 core, u32 cores) {
     u64 ticket = u64{previous} << 32;
     Status claimed = Error::NotFound;
     const auto& df = *reinterpret_cast<const abi::DispatcherFrame*>(abi::kDispatcherFrameAddress);
-    u64 lo, hi, until = 0;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    until = ((hi << 32) | lo) + 10 * df.tsc_hz;  // ten seconds
-    while (claimed.error() == Error::NotFound && ((hi << 32) | lo) < until) {
+    u64 until = now() + 10 * df.tsc_hz;  // ten seconds
+    while (claimed.error() == Error::NotFound && now() < until) {
         claimed = ask(monitor.receive_cap(ticket, theirs));
         if (claimed.error() == Error::NotFound) yield();
-        asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
     }
     check(claimed.ok(), "receiveCap of the previous core's Frame");
     if (!claimed.ok()) printf("receiveCap of ticket %lx: %s", ticket, error_name(claimed.error()));
@@ -99,6 +104,28 @@ extern "C" int domain_main(u32 core, u32 cores) {
     check(same, "it is the previous core's memory, with its pattern");
     check(ask(monitor.receive_cap(ticket, g_slots.next().value_or(0))).error() == Error::NotFound,
           "a ticket is claimed once");
+
+    // Revoke across cores: remove the Frame we received from the whole system
+    // (an agreed operation); the previous core's original goes with it, and
+    // ours goes when the next core does the same with the copy it received.
+    check(ask(monitor.revoke_cap(abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace))).error() == Error::WrongType,
+          "revokeCap of a page table is refused");
+    check(ask(monitor.revoke_cap(abi::cap_address(abi::kSlotCNode2, 254))).error() != Error::Ok,
+          "revokeCap of an empty slot is refused");
+    Status revoked = Error::Busy;
+    while (revoked.error() == Error::Busy && now() < until) {  // the monitor may be agreeing on something else
+        revoked = ask(monitor.revoke_cap(theirs));
+        if (revoked.error() == Error::Busy) yield();
+    }
+    check(revoked.ok(), "revokeCap of the received Frame");
+    check(identify(theirs, id) == Error::InvalidCap, "our copy of it is gone too");
+    bool mine_gone = false;
+    until = now() + 10 * df.tsc_hz;
+    while (!mine_gone && now() < until) {
+        mine_gone = identify(*mine, id) == Error::InvalidCap;
+        if (!mine_gone) yield();
+    }
+    check(mine_gone, "our own Frame was removed by the next core's revoke");
     printf("CAPTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
 }

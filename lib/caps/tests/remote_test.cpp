@@ -119,3 +119,30 @@ TEST_CASE("Revoke of an object with remote relations does the local part and say
     CHECK(out->caps_deleted == 1);
     CHECK(w.check().ok());
 }
+
+TEST_CASE("remove_object deletes every local copy and descendant of an object, and nothing else", "[caps]") {
+    World w;
+    // A Frame (two copies), a smaller Frame inside it, a neighbouring Frame.
+    REQUIRE(w.retype_at(0, CapType::Frame, 4 * kPage, 1, 10).ok());
+    REQUIRE(w.table.copy(w.s(10), w.s(11)).ok());
+    REQUIRE(w.retype_at(10, CapType::Frame, kPage, 1, 12).ok());
+    REQUIRE(w.retype_at(0, CapType::Frame, 4 * kPage, 1, 13, 4 * kPage).ok());
+    const Capability object = w.s(10).cap();
+    Recorder r;
+    CHECK(w.table.remove_object(object, &r) == 3);
+    CHECK(w.s(10).empty());
+    CHECK(w.s(11).empty());
+    CHECK(w.s(12).empty());
+    CHECK_FALSE(w.s(13).empty());  // the neighbour stays
+    CHECK_FALSE(w.s(0).empty());   // and the RAM it came from
+    CHECK(w.check().ok());
+    // Nothing names it any more: nothing to do.
+    CHECK(w.table.remove_object(object, &r) == 0);
+    // A received copy (a root) goes the same way.
+    Capability received = Capability::frame(64 << 20, kPage, Rights::Read | Rights::Write);
+    received.remote = Remote::Copies;
+    REQUIRE(w.table.create_root(w.s(20), received).ok());
+    CHECK(w.table.remove_object(received, &r) == 1);
+    CHECK(w.s(20).empty());
+    CHECK(w.check().ok());
+}
