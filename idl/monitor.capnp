@@ -93,4 +93,11 @@ interface Local {
   # own included, in one agreed operation. Busy: another agreed operation of
   # this monitor is running; ask again.
   revokeCap @4 (slot :UInt32) -> ();
+
+  # Retype one object of `capType` and 2^sizeLog2 bytes at `offset` of the
+  # caller's RAM capability into its empty slot `dest`, when that RAM has
+  # copies on other cores (a plain retype answers Busy then): an agreed
+  # operation in which every core votes no if it holds anything in the range.
+  # NoRights: another core does (a conflicting descendant).
+  retypeCap @5 (slot :UInt32, capType :UInt32, sizeLog2 :UInt8, offset :UInt64, dest :UInt32) -> ();
 }

@@ -114,6 +114,8 @@ Status claim_cap(u32 child_root, u64 ticket, u32 address);
 void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes);
 // Local.revokeCap: an agreed revoke of the object on every core.
 Status revoke_everywhere(u32 child_root, u32 address);
+// Local.retypeCap: a retype from RAM with remote copies, agreed by every core.
+Status retype_agreed(u32 child_root, u32 address, u32 type, u32 size_log2, u64 offset, u32 dest);
 void register_cap_family(agree::Router& router);
 // mesh.cpp: sends an offer to core `to`'s monitor.
 Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id);

@@ -27,6 +27,7 @@ struct LocalService {
     Status send_cap(const midl::Local::SendCapParams& p, midl::Local::SendCapResults& r);
     Status receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&);
     Status revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&);
+    Status retype_cap(const midl::Local::RetypeCapParams& p, midl::Local::RetypeCapResults&);
 };
 
 struct Program {
@@ -65,6 +66,10 @@ Status LocalService::where_am_i(const midl::Local::WhereAmIParams&, midl::Local:
 Status LocalService::send_cap(const midl::Local::SendCapParams& p, midl::Local::SendCapResults& r) {
     r.ticket = TRY(offer_cap(program->child.root, p.slot, p.to_core));
     return {};
+}
+
+Status LocalService::retype_cap(const midl::Local::RetypeCapParams& p, midl::Local::RetypeCapResults&) {
+    return retype_agreed(program->child.root, p.slot, p.cap_type, p.size_log2, p.offset, p.dest);
 }
 
 Status LocalService::revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&) {

@@ -30,14 +30,43 @@ Status ok_or(Error e) { return e == Error::Ok ? Status{} : Status{e}; }
 
 // This core's part in agreed capability operations. Only revoke is used
 // here: every core removes the object's copies and descendants it holds.
+// The retype this core's monitor asked the others about, done on commit.
+struct PendingRetype {
+    bool active = false, done = false;
+    u32 source;  // our copy of the program's RAM capability
+    u64 type_and_size, offset;
+    u32 child_root, dest;  // where the new object goes
+    Status result;
+};
+PendingRetype g_retype;
+
 class LocalCaps final : public agree::CapParticipant {
 public:
     agree::Vote check(const agree::CapOp& c) override {
-        return c.action == agree::CapAction::Revoke ? agree::Vote::Yes : agree::Vote::Refused;
+        if (c.action == agree::CapAction::Revoke) return agree::Vote::Yes;
+        if (c.action == agree::CapAction::Retype) {
+            // No: something here lies in the range (a conflicting descendant).
+            SyscallResult r = invoke(kKernel, abi::kKernelRangeInUse, c.base, c.bytes);
+            return r.error == Error::Ok && r.value == 0 ? agree::Vote::Yes : agree::Vote::Refused;
+        }
+        return agree::Vote::Refused;
     }
     void apply(const agree::CapOp& c, u16) override {
-        SyscallResult r = invoke(kKernel, abi::kKernelRemoveObject, u64(c.type), c.base, c.bytes);
-        if (r.error == Error::Ok) removed += r.value;
+        if (c.action == agree::CapAction::Revoke) {
+            SyscallResult r = invoke(kKernel, abi::kKernelRemoveObject, u64(c.type), c.base, c.bytes);
+            if (r.error == Error::Ok) removed += r.value;
+        } else if (c.action == agree::CapAction::Retype && c.issuer == g_self.core && g_retype.active) {
+            g_retype.done = true;
+            auto made = g_self.slots->next();
+            Status s = made.ok() ? Status{} : Status{made.error()};
+            if (s.ok()) s = ok_or(invoke(kKernel, abi::kKernelRetypeAgreed, g_retype.source, g_retype.type_and_size,
+                                         g_retype.offset, *made).error);
+            if (s.ok()) {
+                s = place_in_child(g_retype.child_root, g_retype.dest, *made);
+                (void)remove(*made);  // the program holds it (or, on failure, nobody)
+            }
+            g_retype.result = s;
+        }
     }
     u64 removed = 0;
 };
@@ -117,6 +146,33 @@ Status revoke_everywhere(u32 child_root, u32 address) {
     op.bytes = id.bytes;
     TRY_STATUS(start_agreement(agree::encode(op)));
     return wait_for_agreement();
+}
+
+Status retype_agreed(u32 child_root, u32 address, u32 type, u32 size_log2, u64 offset, u32 dest) {
+    if (size_log2 < 12 || size_log2 > 40) return Error::OutOfRange;
+    u32 ours = TRY(g_self.slots->next());
+    TRY_STATUS(take_from_child(child_root, address, ours));
+    abi::CapIdentity id{};
+    Status s = ok_or(identify(ours, id));
+    if (s.ok() && id.type != u64(CapType::Ram)) s = Error::WrongType;
+    u64 bytes = u64{1} << size_log2;
+    if (s.ok() && (offset >= id.bytes || bytes > id.bytes - offset || offset % bytes != 0)) s = Error::OutOfRange;
+    agree::CapOp op;
+    op.action = agree::CapAction::Retype;
+    op.type = static_cast<caps::CapType>(type);
+    op.issuer = static_cast<u8>(g_self.core);
+    op.base = id.base + offset;
+    op.bytes = bytes;
+    op.holders = u64{1} << g_self.core;
+    if (s.ok()) {
+        g_retype = PendingRetype{true, false, ours, type | (u64{size_log2} << 8), offset, child_root, dest, {}};
+        s = start_agreement(agree::encode(op));  // InvalidArgument: a type or size the protocol refuses
+        if (s.ok()) s = wait_for_agreement();
+        if (s.ok()) s = g_retype.done ? g_retype.result : Status{Error::NoRights};  // refused: a conflict somewhere
+        g_retype.active = false;
+    }
+    (void)remove(ours);
+    return s;
 }
 
 Status claim_cap(u32 child_root, u64 ticket, u32 address) {

@@ -57,6 +57,10 @@ InvokeResult invoke_io(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_dispatcher(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_kernel(CoreCaps& cc, const Invocation& inv);
 InvokeResult invoke_irq(CoreCaps& cc, const Invocation& inv);
+// kRamRetype's work (ram.cpp); `agreed`: the monitors agreed on it (a source
+// with remote relations is then allowed, see caps::RetypeArgs).
+InvokeResult retype(CoreCaps& cc, Dispatcher& caller, caps::Cte& src, u64 type_and_size, u64 count, u64 offset,
+                    u64 dest, bool agreed);
 // An ISA line's interrupt arrived (irq.cpp): mask it and count it.
 void irq_fired(u32 line);
 

@@ -109,8 +109,23 @@ InvokeResult remove_object(CoreCaps& cc, const Invocation& inv) {
     return {Error::Ok, removed};
 }
 
+InvokeResult retype_agreed(CoreCaps& cc, const Invocation& inv) {
+    auto src = resolve_cap(cc, inv.caller, inv.a[0], caps::CapType::Ram);
+    if (!src.ok()) return {src.error(), 0};
+    return retype(cc, inv.caller, **src, inv.a[1], 1, inv.a[2], inv.a[3], true);
+}
+
+InvokeResult range_in_use(CoreCaps& cc, const Invocation& inv) {
+    PhysAddr base = inv.a[0];
+    u64 bytes = inv.a[1];
+    if (bytes == 0 || base + bytes < base) return {Error::InvalidArgument, 0};
+    return {Error::Ok, cc.table.range_in_use(base, bytes) ? 1u : 0u};
+}
+
 InvokeResult invoke_kernel(CoreCaps& cc, const Invocation& inv) {
     switch (inv.method) {
+        case abi::kKernelRetypeAgreed: return retype_agreed(cc, inv);
+        case abi::kKernelRangeInUse: return range_in_use(cc, inv);
         case abi::kKernelRemoveObject: return remove_object(cc, inv);
         case abi::kKernelWakeCore: return wake_core(inv);
         case abi::kKernelStartCore: return start_core(cc, inv);

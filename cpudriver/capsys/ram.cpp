@@ -24,28 +24,36 @@ void prepare_object(caps::CapType type, PhysAddr base, u64 size) {
 
 }  // namespace
 
-InvokeResult invoke_ram(CoreCaps& cc, const Invocation& inv) {
-    if (inv.method != abi::kRamRetype) return {Error::UnknownMethod, 0};
-    u64 type_bits = inv.a[0] & 0xFF, size_log2 = (inv.a[0] >> 8) & 0xFF;
-    if (type_bits >= caps::kCapTypeCount || size_log2 >= 48 || (inv.a[0] >> 16) != 0) return {Error::InvalidArgument, 0};
-    if (inv.a[1] == 0 || inv.a[1] > 256) return {Error::InvalidArgument, 0};
-    auto range = slot_range(cc, inv.caller, inv.a[3]);
+InvokeResult retype(CoreCaps& cc, Dispatcher& caller, caps::Cte& src, u64 type_and_size, u64 count, u64 offset,
+                    u64 dest, bool agreed) {
+    u64 type_bits = type_and_size & 0xFF, size_log2 = (type_and_size >> 8) & 0xFF;
+    if (type_bits >= caps::kCapTypeCount || size_log2 >= 48 || (type_and_size >> 16) != 0) {
+        return {Error::InvalidArgument, 0};
+    }
+    if (count == 0 || count > 256) return {Error::InvalidArgument, 0};
+    auto range = slot_range(cc, caller, dest);
     if (!range.ok()) return {range.error(), 0};
     caps::RetypeArgs args;
-    args.offset = inv.a[2];
+    args.offset = offset;
     args.type = static_cast<caps::CapType>(type_bits);
     args.object_size = u64{1} << size_log2;
-    args.count = inv.a[1];
+    args.count = count;
     args.first_slot = range->first;
-    PhysAddr base = inv.cap.cap().base + args.offset;
-    Status s = cc.table.retype(inv.cap, args, *range->cnode);
+    args.remote_agreed = agreed;
+    PhysAddr base = src.cap().base + args.offset;
+    Status s = cc.table.retype(src, args, *range->cnode);
     if (!s.ok()) return {s.error(), 0};
     // Objects made from RAM are fresh and get prepared; a Frame cut into
     // smaller Frames keeps its contents (it may be read-only: a boot module).
-    if (inv.cap.cap().type == caps::CapType::Ram) {
+    if (src.cap().type == caps::CapType::Ram) {
         for (u64 i = 0; i < args.count; ++i) prepare_object(args.type, base + i * args.object_size, args.object_size);
     }
     return {Error::Ok, args.count};
+}
+
+InvokeResult invoke_ram(CoreCaps& cc, const Invocation& inv) {
+    if (inv.method != abi::kRamRetype) return {Error::UnknownMethod, 0};
+    return retype(cc, inv.caller, inv.cap, inv.a[0], inv.a[1], inv.a[2], inv.a[3], false);
 }
 
 }  // namespace mk::capsys

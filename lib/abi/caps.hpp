@@ -50,6 +50,11 @@ enum CapMethod : u64 {
     kKernelRemoveObject = 84,  // a0 = type (RAM or Frame), a1 = base, a2 = bytes: deletes every capability on
                                // this core that names the object or descends from it (this core's part of a
                                // revoke agreed by every core) -> how many went
+    kKernelRetypeAgreed = 85,  // a0 = RAM slot, a1 = type | log2(size) << 8, a2 = offset, a3 = destination slot:
+                               // one object, as kRamRetype, from a source with remote copies: the monitors
+                               // agreed that no core holds anything in the range
+    kKernelRangeInUse = 86,    // a0 = base, a1 = bytes -> 1 if a capability here overlaps the range without
+                               // strictly containing it (this core's vote on such a retype)
     // IRQ lines (ISA lines 0..15, on core 0, where the I/O APIC is programmed).
     kIrqConnect = 96,     // route the line to this core, unmasked. Busy: connected already
     kIrqPending = 97,     // -> interrupts since the last kIrqPending; the line stays masked after each

@@ -134,6 +134,25 @@ Result<DeleteOutcome> CapTable::delete_cap(Cte& slot, Reclaimer* r) {
 // (O(depth) each; depth is bounded, see docs). Descendants are found afresh
 // after every deletion because destroying an object may delete capabilities
 // anywhere, even `slot` itself.
+bool CapTable::range_in_use(PhysAddr base, u64 bytes) const {
+    const Extent want{Space::Memory, base, base + bytes};
+    // Only capabilities that strictly contain the range may hold something
+    // inside it: descend through those, stop at the first overlap that is not one.
+    const Cte* node = &root_;
+    while (node != nullptr) {
+        const Cte* next = nullptr;
+        for (const Cte* c = node->first_child_; c != nullptr; c = c->next_) {
+            const Extent e = extent_of(c->cap_);
+            if (!overlaps(e, want)) continue;
+            bool strictly = contains(e, want) && (e.begin != want.begin || e.end != want.end);
+            if (!strictly) return true;
+            if (next == nullptr) next = detail::group_head(c);
+        }
+        node = next;
+    }
+    return false;
+}
+
 u64 CapTable::remove_object(const Capability& like, Reclaimer* r) {
     // Descend from the root through the capabilities whose extent holds the
     // object's (siblings are sorted, parents contain their children).

@@ -143,6 +143,12 @@ public:
     // none names it here).
     u64 remove_object(const Capability& like, Reclaimer* reclaimer = nullptr);
 
+    // Whether a capability here overlaps physical [base, base + bytes) without
+    // strictly containing it: an object made in that range, or one a new
+    // object there would overlap. This core's vote on a retype of the range
+    // that another core wants to make from a capability with remote copies.
+    bool range_in_use(PhysAddr base, u64 bytes) const;
+
     Result<CapInfo> identify(const Cte& slot) const;
     // Replaces the remote-relation flags of every local copy of the object.
     // Errors: InvalidCap, WrongType (Copies on a core-local type).

@@ -105,6 +105,38 @@ extern "C" int domain_main(u32 core, u32 cores) {
     check(ask(monitor.receive_cap(ticket, g_slots.next().value_or(0))).error() == Error::NotFound,
           "a ticket is claimed once");
 
+    // Retype across cores: 64 KiB of RAM sent to the next core has a copy on
+    // two cores; its first page may become a Frame on only one of them. Each
+    // core contends for its own RAM's page and for the one it received; the
+    // harness checks that exactly one contender won per RAM object.
+    u32 my_ram = g_slots.next().value_or(0), their_ram = g_slots.next().value_or(0);
+    u32 won = 0;
+    check(ask(monitor.alloc_ram(16, my_ram)).ok(), "allocRam of 64 KiB to send");
+    check(ask(monitor.send_cap(my_ram, next, &sent)).ok() && sent.ticket == ((u64{core} << 32) | 1), "sendCap of RAM");
+    claimed = Error::NotFound;
+    until = now() + 10 * df.tsc_hz;
+    while (claimed.error() == Error::NotFound && now() < until) {
+        claimed = ask(monitor.receive_cap((u64{previous} << 32) | 1, their_ram));
+        if (claimed.error() == Error::NotFound) yield();
+    }
+    check(claimed.ok(), "receiveCap of the previous core's RAM");
+    check(retype(their_ram, CapType::Frame, 12, 1, 0, g_slots.next().value_or(0)) == Error::Busy,
+          "a plain retype of RAM with a copy on another core: Busy");
+    for (u32 ram : {their_ram, my_ram}) {
+        Status r = Error::Busy;
+        u32 dest = g_slots.next().value_or(0);
+        while (r.error() == Error::Busy && now() < until + 10 * df.tsc_hz) {
+            r = ask(monitor.retype_cap(ram, u32(CapType::Frame), 12, 0, dest));
+            if (r.error() == Error::Busy) yield();
+        }
+        check(r.ok() || r.error() == Error::NoRights, "retypeCap: made, or refused for a conflict on another core");
+        if (r.ok()) {
+            ++won;
+            check(identify(dest, id) == Error::Ok && id.type == u64(CapType::Frame) && id.bytes == 4096,
+                  "retypeCap: the Frame is in our slot");
+        }
+    }
+
     // Revoke across cores: remove the Frame we received from the whole system
     // (an agreed operation); the previous core's original goes with it, and
     // ours goes when the next core does the same with the copy it received.
@@ -126,6 +158,6 @@ extern "C" int domain_main(u32 core, u32 cores) {
         if (!mine_gone) yield();
     }
     check(mine_gone, "our own Frame was removed by the next core's revoke");
-    printf("CAPTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
+    printf("CAPTEST core=%u passed=%d failed=%d retype_won=%u", core, g_passed, g_failed, won);
     return g_failed == 0 ? 0 : 1;
 }

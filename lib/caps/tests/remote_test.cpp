@@ -146,3 +146,15 @@ TEST_CASE("remove_object deletes every local copy and descendant of an object, a
     CHECK(w.s(20).empty());
     CHECK(w.check().ok());
 }
+
+TEST_CASE("range_in_use: what a retype of a range agreed by every core must not meet", "[caps]") {
+    World w;
+    const PhysAddr ram = w.s(0).cap().base;
+    CHECK_FALSE(w.table.range_in_use(ram + kPage, kPage));  // inside the RAM, nothing made there
+    REQUIRE(w.retype_at(0, CapType::Frame, kPage, 1, 10, 2 * kPage).ok());
+    CHECK(w.table.range_in_use(ram + 2 * kPage, kPage));      // that Frame
+    CHECK(w.table.range_in_use(ram, 4 * kPage));              // a range around it
+    CHECK_FALSE(w.table.range_in_use(ram + 3 * kPage, kPage));  // beside it
+    CHECK(w.table.range_in_use(ram, w.s(0).cap().bytes));     // the RAM itself: not strictly inside anything
+    CHECK_FALSE(w.table.range_in_use(0x7000000000, kPage));   // memory nothing here names
+}
