@@ -1,6 +1,7 @@
 // The boot demo, the all-pairs exchange and the URPC benchmark, all driven by
 // core 0 over the generated CoreControl interface; see bsp.hpp.
 #include "bsp.hpp"
+#include "base/sort.hpp"
 #include "console.hpp"
 #include "core.hpp"
 #include "paging.hpp"
@@ -10,15 +11,6 @@ namespace {
 
 constexpr u32 kWarmup = 50;
 constexpr u32 kSamples = 500;
-
-void sort(u64* v, usize n) {
-    for (usize i = 1; i < n; ++i) {
-        u64 x = v[i];
-        usize j = i;
-        for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
 
 bool started(u32 n) { return n != 0 && bsp_peers().link[n] != nullptr && bsp_peers().link[n]->ready; }
 
@@ -59,7 +51,7 @@ void run_demo() {
             if (i >= kWarmup) samples[taken++] = t1 - t0;
         }
         if (taken == 0) continue;
-        sort(samples, taken);
+        sort_in_place(samples, taken);
         u64 median = samples[taken / 2];
         console::log("demo: core 0 <-> core %u: median round trip %lu cycles (%lu ns), p99 %lu cycles", n, median,
                      tsc::cycles_to_ns(median), samples[taken * 99 / 100]);

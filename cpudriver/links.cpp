@@ -3,6 +3,7 @@
 // payload word says what a message is; the rest is data with a checksum the
 // receiver verifies.
 #include "links.hpp"
+#include "base/sort.hpp"
 
 #include "console.hpp"
 #include "lapic.hpp"
@@ -31,15 +32,6 @@ urpc::Payload make(Kind kind, u64 a = 0, u64 b = 0) {
 }
 
 constexpr u64 kSpinLimit = u64{1} << 36;  // cycles: every wait gives up eventually
-
-void sort(u64* v, usize n) {
-    for (usize i = 1; i < n; ++i) {
-        u64 x = v[i];
-        usize j = i;
-        for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
 
 }  // namespace
 
@@ -183,7 +175,7 @@ Result<bootidl::CoreControl::MeasureLatencyResults> PeerSet::measure_latency(u32
         u64 t1 = x86::rdtsc();
         if (i >= kWarmup) cycles[i - kWarmup] = t1 - t0;
     }
-    sort(cycles, samples);
+    sort_in_place(cycles, samples);
     return bootidl::CoreControl::MeasureLatencyResults{cycles[samples / 2], cycles[samples * 99 / 100]};
 }
 

@@ -11,6 +11,7 @@
 // boots once per topology. Rows: CSV agree,<metric>_<topology>,mttcg,...
 #include "agree/engine.hpp"
 #include "agree/router.hpp"
+#include "base/sort.hpp"
 #include "boot/cmdline.hpp"
 #include "monitor.hpp"
 #include "user/syscall.hpp"
@@ -40,15 +41,6 @@ public:
 };
 Null g_null;
 
-void sort(u64* v, u32 n) {
-    for (u32 i = 1; i < n; ++i) {
-        u64 x = v[i];
-        u32 j = i;
-        for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 u64 ns(u64 cycles) { return cycles * 1000000000ull / frame().tsc_hz; }
 
 const char* topology_name() {
@@ -64,7 +56,7 @@ void print_row(const char* metric, const char* src, const char* unit, u64 median
 }
 
 void report(const char* metric, u32 samples) {
-    sort(g_samples, samples);
+    sort_in_place(g_samples, samples);
     u64 median = g_samples[samples / 2], p99 = g_samples[(samples * 99) / 100];
     print_row(metric, "0", "cycles", median, p99, samples);
     print_row(metric, "0", "ns", ns(median), ns(p99), samples);

@@ -11,6 +11,7 @@
 //                  ELF, make and map its pages, capability space, dispatcher)
 //                  until the new domain's first call reaches its parent
 #include "abi/syscalls.hpp"
+#include "base/sort.hpp"
 #include "user/caps.hpp"
 #include "user/console.hpp"
 #include "user/dispatch.hpp"
@@ -37,19 +38,10 @@ inline u64 rdtsc() {
 
 abi::DispatcherFrame& frame() { return *reinterpret_cast<abi::DispatcherFrame*>(abi::kDispatcherFrameAddress); }
 
-void sort(u64* v, int n) {
-    for (int i = 1; i < n; ++i) {
-        u64 x = v[i];
-        int j = i;
-        for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 // One row: the unit is instructions under icount (1 GHz TSC), else ns.
 void report(const char* metric, u32 cores) {
     const int kSamples = g_sample_count;
-    sort(g_samples, kSamples);
+    sort_in_place(g_samples, kSamples);
     bool icount = frame().tsc_hz == 1000000000;
     u64 scale_num = icount ? 1 : 1000000000, scale_den = icount ? 1 : frame().tsc_hz;
     u64 median = g_samples[kSamples / 2] * scale_num / scale_den;

@@ -8,6 +8,7 @@
 // copy revokes the Frame it received everywhere (an agreed operation): its
 // own copy and the sender's original disappear.
 #include "abi/caps.hpp"
+#include "check.hpp"
 #include "user/caps.hpp"
 #include "user/console.hpp"
 #include "user/monitor_link.hpp"
@@ -16,19 +17,11 @@
 
 using namespace mk;
 using namespace mk::user;
+using mk::guest_test::check;
+using mk::guest_test::g_failed;
+using mk::guest_test::g_passed;
 
 namespace {
-
-int g_passed = 0, g_failed = 0;
-
-void check(bool ok, const char* name) {
-    if (ok) {
-        ++g_passed;
-    } else {
-        ++g_failed;
-        printf("TEST FAILED: %s", name);
-    }
-}
 
 constexpr u32 kRam = abi::cap_address(abi::kRamCNode, 0);
 constexpr u32 kVSpace = abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace);

@@ -9,6 +9,7 @@
 // mutex, join, take faults, and check that a disabled dispatcher is resumed
 // without a thread switch. It prints `THREADTEST core=N passed=P failed=F`.
 #include "abi/caps.hpp"
+#include "check.hpp"
 #include "abi/syscalls.hpp"
 #include "user/caps.hpp"
 #include "user/console.hpp"
@@ -20,19 +21,27 @@
 
 using namespace mk;
 using namespace mk::user;
+using mk::guest_test::check;
+using mk::guest_test::g_failed;
+using mk::guest_test::g_passed;
+
+// All sixteen XMM registers from in[] and back to out[] (asm text for the tests below).
+#define LOAD_ALL_XMM \
+    "movdqa 0x00(%[in]), %%xmm0\n movdqa 0x10(%[in]), %%xmm1\n movdqa 0x20(%[in]), %%xmm2\n" \
+    "movdqa 0x30(%[in]), %%xmm3\n movdqa 0x40(%[in]), %%xmm4\n movdqa 0x50(%[in]), %%xmm5\n" \
+    "movdqa 0x60(%[in]), %%xmm6\n movdqa 0x70(%[in]), %%xmm7\n movdqa 0x80(%[in]), %%xmm8\n" \
+    "movdqa 0x90(%[in]), %%xmm9\n movdqa 0xa0(%[in]), %%xmm10\n movdqa 0xb0(%[in]), %%xmm11\n" \
+    "movdqa 0xc0(%[in]), %%xmm12\n movdqa 0xd0(%[in]), %%xmm13\n movdqa 0xe0(%[in]), %%xmm14\n" \
+    "movdqa 0xf0(%[in]), %%xmm15\n"
+#define STORE_ALL_XMM \
+    "movdqa %%xmm0, 0x00(%[out])\n movdqa %%xmm1, 0x10(%[out])\n movdqa %%xmm2, 0x20(%[out])\n" \
+    "movdqa %%xmm3, 0x30(%[out])\n movdqa %%xmm4, 0x40(%[out])\n movdqa %%xmm5, 0x50(%[out])\n" \
+    "movdqa %%xmm6, 0x60(%[out])\n movdqa %%xmm7, 0x70(%[out])\n movdqa %%xmm8, 0x80(%[out])\n" \
+    "movdqa %%xmm9, 0x90(%[out])\n movdqa %%xmm10, 0xa0(%[out])\n movdqa %%xmm11, 0xb0(%[out])\n" \
+    "movdqa %%xmm12, 0xc0(%[out])\n movdqa %%xmm13, 0xd0(%[out])\n movdqa %%xmm14, 0xe0(%[out])\n" \
+    "movdqa %%xmm15, 0xf0(%[out])\n"
 
 namespace {
-
-int g_passed = 0, g_failed = 0;
-
-void check(bool ok, const char* name) {
-    if (ok) {
-        ++g_passed;
-    } else {
-        ++g_failed;
-        printf("TEST FAILED: %s", name);
-    }
-}
 
 abi::DispatcherFrame& frame() { return *reinterpret_cast<abi::DispatcherFrame*>(abi::kDispatcherFrameAddress); }
 u64 volatile_read(const u64& v) { return *reinterpret_cast<const volatile u64*>(&v); }
@@ -65,19 +74,9 @@ void fill(XmmFile& x, u64 seed) {
 // to `out`. Only a CPU driver or runtime that loses the state changes them.
 void hold_xmm(const XmmFile& in, XmmFile& out, u64 iterations) {
     asm volatile(
-        "movdqa 0x00(%[in]), %%xmm0\n movdqa 0x10(%[in]), %%xmm1\n movdqa 0x20(%[in]), %%xmm2\n"
-        "movdqa 0x30(%[in]), %%xmm3\n movdqa 0x40(%[in]), %%xmm4\n movdqa 0x50(%[in]), %%xmm5\n"
-        "movdqa 0x60(%[in]), %%xmm6\n movdqa 0x70(%[in]), %%xmm7\n movdqa 0x80(%[in]), %%xmm8\n"
-        "movdqa 0x90(%[in]), %%xmm9\n movdqa 0xa0(%[in]), %%xmm10\n movdqa 0xb0(%[in]), %%xmm11\n"
-        "movdqa 0xc0(%[in]), %%xmm12\n movdqa 0xd0(%[in]), %%xmm13\n movdqa 0xe0(%[in]), %%xmm14\n"
-        "movdqa 0xf0(%[in]), %%xmm15\n"
+        LOAD_ALL_XMM
         "1: dec %[n]\n jnz 1b\n"
-        "movdqa %%xmm0, 0x00(%[out])\n movdqa %%xmm1, 0x10(%[out])\n movdqa %%xmm2, 0x20(%[out])\n"
-        "movdqa %%xmm3, 0x30(%[out])\n movdqa %%xmm4, 0x40(%[out])\n movdqa %%xmm5, 0x50(%[out])\n"
-        "movdqa %%xmm6, 0x60(%[out])\n movdqa %%xmm7, 0x70(%[out])\n movdqa %%xmm8, 0x80(%[out])\n"
-        "movdqa %%xmm9, 0x90(%[out])\n movdqa %%xmm10, 0xa0(%[out])\n movdqa %%xmm11, 0xb0(%[out])\n"
-        "movdqa %%xmm12, 0xc0(%[out])\n movdqa %%xmm13, 0xd0(%[out])\n movdqa %%xmm14, 0xe0(%[out])\n"
-        "movdqa %%xmm15, 0xf0(%[out])\n"
+        STORE_ALL_XMM
         : [n] "+r"(iterations)
         : [in] "r"(&in), [out] "r"(&out)
         : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
@@ -306,19 +305,9 @@ extern "C" [[noreturn]] void clobbering_handler(u64, u64, u64) {
 // and stores them again.
 void fault_with_xmm(const XmmFile& in, XmmFile& out) {
     asm volatile(
-        "movdqa 0x00(%[in]), %%xmm0\n movdqa 0x10(%[in]), %%xmm1\n movdqa 0x20(%[in]), %%xmm2\n"
-        "movdqa 0x30(%[in]), %%xmm3\n movdqa 0x40(%[in]), %%xmm4\n movdqa 0x50(%[in]), %%xmm5\n"
-        "movdqa 0x60(%[in]), %%xmm6\n movdqa 0x70(%[in]), %%xmm7\n movdqa 0x80(%[in]), %%xmm8\n"
-        "movdqa 0x90(%[in]), %%xmm9\n movdqa 0xa0(%[in]), %%xmm10\n movdqa 0xb0(%[in]), %%xmm11\n"
-        "movdqa 0xc0(%[in]), %%xmm12\n movdqa 0xd0(%[in]), %%xmm13\n movdqa 0xe0(%[in]), %%xmm14\n"
-        "movdqa 0xf0(%[in]), %%xmm15\n"
+        LOAD_ALL_XMM
         "lea 1f(%%rip), %%rax\n mov %%rax, %[at]\n ud2\n 1:\n"
-        "movdqa %%xmm0, 0x00(%[out])\n movdqa %%xmm1, 0x10(%[out])\n movdqa %%xmm2, 0x20(%[out])\n"
-        "movdqa %%xmm3, 0x30(%[out])\n movdqa %%xmm4, 0x40(%[out])\n movdqa %%xmm5, 0x50(%[out])\n"
-        "movdqa %%xmm6, 0x60(%[out])\n movdqa %%xmm7, 0x70(%[out])\n movdqa %%xmm8, 0x80(%[out])\n"
-        "movdqa %%xmm9, 0x90(%[out])\n movdqa %%xmm10, 0xa0(%[out])\n movdqa %%xmm11, 0xb0(%[out])\n"
-        "movdqa %%xmm12, 0xc0(%[out])\n movdqa %%xmm13, 0xd0(%[out])\n movdqa %%xmm14, 0xe0(%[out])\n"
-        "movdqa %%xmm15, 0xf0(%[out])\n"
+        STORE_ALL_XMM
         : [at] "=m"(g_resume_at)
         : [in] "r"(&in), [out] "r"(&out)
         : "memory", "rax", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",

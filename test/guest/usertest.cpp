@@ -3,6 +3,7 @@
 // fault upcalls and resumption, and finally that a domain's fatal fault ends
 // only that domain: its last act is to touch kernel memory.
 #include "abi/caps.hpp"
+#include "check.hpp"
 #include "abi/syscalls.hpp"
 #include "user/caps.hpp"
 #include "user/console.hpp"
@@ -17,19 +18,11 @@
 
 using namespace mk;
 using namespace mk::user;
+using mk::guest_test::check;
+using mk::guest_test::g_failed;
+using mk::guest_test::g_passed;
 
 namespace {
-
-int g_passed = 0, g_failed = 0;
-
-void check(bool ok, const char* name) {
-    if (ok) {
-        ++g_passed;
-    } else {
-        ++g_failed;
-        printf("TEST FAILED: %s", name);
-    }
-}
 
 abi::DispatcherFrame& frame() { return *reinterpret_cast<abi::DispatcherFrame*>(abi::kDispatcherFrameAddress); }
 
