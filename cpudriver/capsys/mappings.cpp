@@ -11,27 +11,35 @@ void clear_entry(PhysAddr table_phys, u32 index) {
     x86::write_cr3(x86::read_cr3());  // every mapping of this core (no global pages in user halves)
 }
 
-bool Mappings::has_room() const {
-    for (const auto& r : records_) {
-        if (!r.used) return true;
-    }
-    return false;
+bool Mappings::has_room() const { return used_ < kMax; }
+
+void Mappings::shrink() {
+    while (high_ > 0 && !records_[high_ - 1].used) --high_;
 }
 
 Status Mappings::add(caps::CapTable& table, caps::Cte& mapped, PhysAddr table_phys, u32 index) {
-    for (auto& r : records_) {
-        if (r.used) continue;
-        TRY_STATUS(table.copy(mapped, r.copy));
-        r.table = table_phys;
-        r.index = index;
-        r.used = true;
-        return {};
+    MappingRecord* free = nullptr;
+    for (auto& r : live()) {
+        if (!r.used) {
+            free = &r;
+            break;
+        }
     }
-    return Error::Full;
+    if (free == nullptr) {
+        if (high_ == kMax) return Error::Full;
+        free = &records_[high_];
+    }
+    TRY_STATUS(table.copy(mapped, free->copy));
+    free->table = table_phys;
+    free->index = index;
+    free->used = true;
+    ++used_;
+    if (free == &records_[high_]) ++high_;
+    return {};
 }
 
 MappingRecord* Mappings::find(PhysAddr table_phys, u32 index) {
-    for (auto& r : records_) {
+    for (auto& r : live()) {
         if (r.used && r.table == table_phys && r.index == index) return &r;
     }
     return nullptr;
@@ -41,17 +49,21 @@ void Mappings::remove(caps::CapTable& table, MappingRecord& r) {
     if (!r.copy.empty()) (void)table.delete_cap(r.copy);
     clear_entry(r.table, r.index);
     r.used = false;
+    --used_;
+    shrink();
 }
 
 usize Mappings::sweep() {
     usize cleared = 0;
-    for (auto& r : records_) {
+    for (auto& r : live()) {
         if (r.used && r.copy.empty()) {
             clear_entry(r.table, r.index);
             r.used = false;
+            --used_;
             ++cleared;
         }
     }
+    shrink();
     return cleared;
 }
 

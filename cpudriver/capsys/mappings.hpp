@@ -8,6 +8,7 @@
 #pragma once
 
 #include "base/result.hpp"
+#include "base/span.hpp"
 #include "caps/table.hpp"
 
 namespace mk::capsys {
@@ -35,7 +36,14 @@ public:
     usize sweep();
 
 private:
+    // Records in use all lie below high_: the scans (on every map, unmap and
+    // delete) cost what is in use, not the table's capacity.
+    Span<MappingRecord> live() { return Span<MappingRecord>(records_, high_); }
+    void shrink();
+
     MappingRecord records_[kMax];
+    usize high_ = 0;
+    usize used_ = 0;
 };
 
 // Clears one page-table entry and flushes this core's TLB.
