@@ -42,7 +42,10 @@ constexpr u32 kMeshRounds = 10;
 Status wait_until_quiet() {
     u64 until = deadline();
     while (!agreement_quiet()) {
-        if (rdtsc() > until) return Error::Timeout;
+        if (rdtsc() > until) {
+            dump_agreement("not quiet");
+            return Error::Timeout;
+        }
         serve_all();
         idle_wait();
     }

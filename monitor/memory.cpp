@@ -93,6 +93,8 @@ Pool* g_pool = nullptr;
 
 // ---- The engine and its network: the mesh ----
 
+u32 g_sent[kMaxCores], g_received[kMaxCores];  // agreement messages, by peer
+
 // Messages wait here when a peer's channel is full, in order: the engine
 // needs per-channel FIFO and nothing else from the network.
 class MeshNetwork final : public agree::Network {
@@ -113,6 +115,8 @@ public:
         for (u32 to = 0; to < g_self.cores; ++to) flush(to);
     }
 
+    u32 queued(u32 to) const { return queues_[to].count; }
+
     bool empty() const {
         for (u32 to = 0; to < g_self.cores; ++to) {
             if (queues_[to].count != 0) return false;
@@ -130,6 +134,7 @@ private:
     void flush(u32 to) {
         Queue& q = queues_[to];
         while (q.count != 0 && send_agreement(to, q.items[q.head]).ok()) {
+            ++g_sent[to];
             q.head = (q.head + 1) % kQueue;
             --q.count;
         }
@@ -238,15 +243,48 @@ void record_pool(u32 core, u32 first, u32 count) {
 u32 pool_chunks() { return g_pool->map.owned_count(static_cast<u8>(g_self.core)); }
 
 void agreement_received(const agree::Message& m) {
+    if (m.from < kMaxCores) ++g_received[m.from];
     agree::Receipt r = g_engine->receive(m);
     if (r != agree::Receipt::Accepted && r != agree::Receipt::Duplicate && r != agree::Receipt::Stale) {
-        printf("agreement: a %s from core %u refused: %s", agree::kind_name(m.kind), m.from, agree::receipt_name(r));
+        printf("agreement: a %s from core %u refused: %s (coordinator %u seq %u attempt %u)", agree::kind_name(m.kind), m.from,
+               agree::receipt_name(r), m.coordinator, m.seq, m.attempt);
+    }
+}
+
+void dump_agreement(const char* why) {
+    const agree::Engine& e = *g_engine;
+    printf("agreement state (%s): coordinator %s attempt %u fetching %d clock %lu now %lu", why,
+           e.state() == agree::CoordinatorState::Idle ? "idle" : e.state() == agree::CoordinatorState::Running ? "running" : "backoff",
+           e.attempt(), g_pool->fetching ? 1 : 0, e.clock(), now());
+    for (u32 c = 0; c < g_self.cores; ++c) {
+        const agree::Slot& s = e.slot(static_cast<u8>(c));
+        if (s.phase == agree::Phase::Idle && !s.locked) continue;
+        printf("  slot of %u: %s locked %d vote_sent %d ack_sent %d attempt %u seq %u votes_pending %lx acks_pending %lx",
+               c, agree::phase_name(s.phase), s.locked, s.vote_sent, s.ack_sent, s.attempt, s.seq, s.votes_pending,
+               s.acks_pending);
+    }
+    for (u32 to = 0; to < g_self.cores; ++to) {
+        if (g_net.queued(to) != 0) printf("  %u messages queued for core %u", g_net.queued(to), to);
     }
 }
 
 void serve_agreement() {
     g_engine->poll(now());
     g_net.flush_all();
+    // A watchdog: an engine that stays busy this long is stuck; say how, once.
+    static u64 busy_since = 0;
+    static bool reported = false;
+    if (!g_engine->busy()) {
+        busy_since = 0;
+        reported = false;
+    } else if (busy_since == 0) {
+        busy_since = rdtsc();
+    } else if (!reported && rdtsc() - busy_since > 5 * frame().tsc_hz) {
+        reported = true;
+        dump_agreement("busy for 5 s");
+        print_traffic();
+        print_channel_stats();
+    }
 }
 
 Status start_agreement(const agree::Op& op) { return g_engine->start(op); }
@@ -309,7 +347,11 @@ Result<Allocation> alloc_ram(u32 size_log2) {
         current_valid = true;
     }
     // Dry: move a chunk from another core's pool (agreed), and ask the caller to come back.
-    if (g_pool->fetching || !g_engine->idle()) return Error::Busy;
+    if (g_pool->fetching || !g_engine->idle()) {
+        static u32 busy = 0;
+        if (++busy % 200000 == 0) dump_agreement("allocRam busy");
+        return Error::Busy;
+    }
     // Owners hand out their lowest chunks first, so ask for high ones, from
     // where the last request left off: a refusal (chunk in use) moves on.
     for (u32 tried = 0; tried < kMapChunks; ++tried) {
@@ -323,6 +365,26 @@ Result<Allocation> alloc_ram(u32 size_log2) {
         return Error::Busy;
     }
     return Error::NoMemory;
+}
+
+void print_traffic() {
+    char line[256];
+    usize n = 0;
+    for (u32 c = 0; c < g_self.cores && n + 24 < sizeof line; ++c) {
+        u32 s = g_sent[c], r = g_received[c];
+        char buf[24];
+        usize k = 0;
+        auto put = [&](u32 v) {
+            char d[12];
+            usize m = 0;
+            do d[m++] = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
+            while (m > 0) buf[k++] = d[--m];
+        };
+        put(c); buf[k++] = ':'; put(s); buf[k++] = '/'; put(r); buf[k++] = ' ';
+        for (usize i = 0; i < k; ++i) line[n++] = buf[i];
+    }
+    line[n] = '\0';
+    printf("agreement traffic (core: sent/received) %s", line);
 }
 
 MemoryState memory_state() {

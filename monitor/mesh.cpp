@@ -64,6 +64,9 @@ struct Peer {
     Peer(urpc::Frame& f, bool side_a, u32 core_number)
         : core(core_number), ep(urpc::Endpoint::init(f, side_a ? urpc::Side::A : urpc::Side::B)), client(ep),
           handler{core_number}, server(handler, ep) {}
+    // Replies go to the client, requests to the server. Nothing else may
+    // read this endpoint: a client poll with a budget would take (and reject)
+    // the peer's requests.
     void serve() { idl::route(ep, client, server, stash, stashed); }
 
     u32 core;
@@ -159,8 +162,21 @@ Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.cap_offer(ticket, static_cast<u32>(id.type), static_cast<u32>(id.rights), id.base, id.bytes));
-    (void)p->client.poll();
+    (void)p->client.poll(0);  // flush only: requests on this channel are the server's (Peer::serve)
     return {};
+}
+
+void print_channel_stats() {
+    for (usize i = 0; i < g_peer_count; ++i) {
+        const Peer& p = *g_peers[i];
+        const auto& s = p.server.stats();
+        const auto& c = p.client.stats();
+        if (s.rejected != 0 || c.rejected != 0 || p.stashed) {
+            user::printf("channel to core %u: server frames %lu rejected %lu (%s), client frames %lu rejected %lu (%s), stashed %d, sent %lu received %lu credit %lu",
+                   p.core, s.frames, s.rejected, error_name(s.last_error), c.frames, c.rejected, error_name(c.last_error),
+                   p.stashed ? 1 : 0, p.ep.sent(), p.ep.received(), p.ep.credit());
+        }
+    }
 }
 
 Status send_agreement(u32 to, const agree::Message& m) {
@@ -187,7 +203,7 @@ Status report_programs_ended(u32 programs, u32 failed) {
     Peer* p = find_peer(0);
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.programs_ended(g_self.core, programs, failed));
-    (void)p->client.poll();
+    (void)p->client.poll(0);  // flush only: requests on this channel are the server's (Peer::serve)
     return {};
 }
 

@@ -130,6 +130,9 @@ u32 pool_chunks();
 void agreement_received(const agree::Message& m);  // MonitorPeer.agreePrepare/agreeStep
 void serve_agreement();                            // timers and queued messages
 bool agreement_quiet();
+void dump_agreement(const char* why);
+void print_traffic();
+void print_channel_stats();  // mesh.cpp: channels that rejected or hold back payloads  // the engine's state on the console, when something is stuck
 // Local.allocRam: RAM from the pool; Busy while a chunk is being moved here.
 // The capability to hand out, and whether it is ours to delete afterwards
 // (a piece made for the caller) or to keep (a whole chunk, of which the
