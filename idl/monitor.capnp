@@ -32,9 +32,11 @@ interface Monitor {
   collectState @4 () -> (digest :UInt64, owned :UInt32, held :UInt32, movedIn :UInt32, movedOut :UInt32,
                           consistent :Bool, retries :UInt32, refused :UInt32);
 
-  # The agreement benchmark (bench-agree): run `count` empty agreed operations
-  # one after another, all monitors at once; the TSC cycles they took.
-  benchAgree @5 (count :UInt32) -> (cycles :UInt64, done :UInt32);
+  # The agreement benchmark (bench-agree), all monitors at once: `count`
+  # operations one after another of kind `what` (0: empty agreed operations,
+  # 1: local 4 KiB allocations, 2: chunk moves to this core from another's
+  # pool); the TSC cycles they took and how many were done.
+  benchAgree @5 (count :UInt32, what :UInt8) -> (cycles :UInt64, done :UInt32);
 }
 
 interface MonitorPeer {

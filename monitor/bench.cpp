@@ -5,8 +5,12 @@
 //   pipelined  every monitor runs its own operations at once: throughput;
 //   alloc      the local fast path of memory allocation (a 4 KiB piece of a
 //              chunk, made and dropped): no message at all;
+//   alloc_all  every monitor allocates at once: aggregate ops/s of the
+//              local fast path;
 //   move       moving one chunk from another core's pool: an agreed round
-//              plus the capability work at both ends.
+//              plus the capability work at both ends;
+//   move_all   every monitor pulls chunks from the others at once: aggregate
+//              moves/s of rebalancing under contention.
 // The topology (flat or tree) is the kernel's `agree=` word, so the driver
 // boots once per topology. Rows: CSV agree,<metric>_<topology>,mttcg,...
 #include "agree/engine.hpp"
@@ -86,6 +90,61 @@ Result<u64> run_null_ops(u32 count, bool record) {
     return rdtsc() - start;
 }
 
+namespace {
+
+// What Monitor.benchAgree runs on every monitor at once.
+constexpr u8 kNullOps = 0, kLocalAllocs = 1, kChunkMoves = 2;
+constexpr u32 kMovesEach = 8;  // per core: enough to contend, few enough to leave every pool some chunks
+
+Status alloc_and_drop() {
+    auto a = TRY(alloc_ram(12));
+    if (a.temporary) (void)remove(a.cap);
+    return {};
+}
+
+// `count` operations of kind `what` on this monitor, one after another.
+Result<u64> run_ops(u8 what, u32 count, u32& done) {
+    done = 0;
+    if (what == kNullOps) {
+        u64 cycles = TRY(run_null_ops(count, false));
+        done = count;
+        return cycles;
+    }
+    u64 start = rdtsc();
+    for (u32 i = 0; i < count; ++i) {
+        Status s = what == kLocalAllocs ? alloc_and_drop() : move_one_chunk_here();
+        if (!s.ok()) break;  // a dry pool ends the run early: `done` says how far it got
+        ++done;
+    }
+    return rdtsc() - start;
+}
+
+// Every monitor runs `count` operations of kind `what` at once; the row is
+// their total per second of the slowest monitor's time.
+void print_all_at_once(const char* metric, u8 what, u32 count) {
+    idl::CallId ids[kMaxCores] = {};
+    midl::Monitor::BenchAgreeResults results[kMaxCores] = {};
+    bool asked[kMaxCores] = {};
+    for (u32 n = 1; n < g_self.cores; ++n) {
+        if (g_control[n] == nullptr) continue;
+        auto id = g_control[n]->client.bench_agree(count, what, &results[n]);
+        asked[n] = id.ok();
+        if (id.ok()) ids[n] = *id;
+    }
+    u32 ops = 0;
+    auto mine = run_ops(what, count, ops);
+    u64 slowest = mine.value_or(0);
+    for (u32 n = 1; n < g_self.cores; ++n) {
+        if (!asked[n] || !wait_control(n, ids[n]).ok()) continue;
+        ops += results[n].done;
+        if (results[n].cycles > slowest) slowest = results[n].cycles;
+    }
+    u64 per_s = slowest == 0 ? 0 : ops * frame().tsc_hz / slowest;
+    print_row(metric, "-", "ops_per_s", per_s, per_s, ops);
+}
+
+}  // namespace
+
 void run_agreement_benchmark(u32 samples) {
     if (samples > kMaxSamples) samples = kMaxSamples;
     printf("BENCH agree: %u samples per measurement, %s topology, %u cores", samples, topology_name(), g_self.cores);
@@ -95,52 +154,34 @@ void run_agreement_benchmark(u32 samples) {
         return;
     }
     report("round", samples);
-    // Every monitor at once.
-    idl::CallId ids[kMaxCores] = {};
-    midl::Monitor::BenchAgreeResults results[kMaxCores] = {};
-    bool asked[kMaxCores] = {};
-    for (u32 n = 1; n < g_self.cores; ++n) {
-        if (g_control[n] == nullptr) continue;
-        auto id = g_control[n]->client.bench_agree(samples, &results[n]);
-        asked[n] = id.ok();
-        if (id.ok()) ids[n] = *id;
-    }
-    auto mine = run_null_ops(samples, false);
-    u64 slowest = mine.value_or(0), ops = mine.ok() ? samples : 0;
-    for (u32 n = 1; n < g_self.cores; ++n) {
-        if (!asked[n] || !wait_control(n, ids[n]).ok()) continue;
-        ops += results[n].done;
-        if (results[n].cycles > slowest) slowest = results[n].cycles;
-    }
-    u64 per_s = slowest == 0 ? 0 : ops * frame().tsc_hz / slowest;
-    print_row("pipelined", "-", "ops_per_s", per_s, per_s, static_cast<u32>(ops));
+    print_all_at_once("pipelined", kNullOps, samples);
     // The local fast path of allocation: no messages.
     u32 made = 0;
     for (u32 i = 0; i < samples; ++i) {
         u64 t0 = rdtsc();
-        auto a = alloc_ram(12);
-        if (!a.ok()) break;
+        if (!alloc_and_drop().ok()) break;
         g_samples[made++] = rdtsc() - t0;
-        if (a->temporary) (void)remove(a->cap);
     }
     if (made > 0) report("alloc", made);
+    print_all_at_once("alloc_all", kLocalAllocs, samples);
     // Moving a chunk here from another core: one agreed round and the capability work.
-    u32 moved = 0;
-    for (u32 i = 0; i < samples / 10 + 1 && g_self.cores > 1; ++i) {
-        u64 t0 = rdtsc();
-        auto r = move_one_chunk_here();
-        if (!r.ok()) break;
-        g_samples[moved++] = rdtsc() - t0;
+    if (g_self.cores > 1) {
+        u32 moved = 0;
+        for (u32 i = 0; i < samples / 10 + 1; ++i) {
+            u64 t0 = rdtsc();
+            if (!move_one_chunk_here().ok()) break;
+            g_samples[moved++] = rdtsc() - t0;
+        }
+        if (moved > 0) report("move", moved);
+        // Every core pulls chunks at once: rebalancing under contention.
+        print_all_at_once("move_all", kChunkMoves, kMovesEach);
     }
-    if (moved > 0) report("move", moved);
     printf("BENCH agree done");
 }
 
-Status bench_agree_here(u32 count, u64& cycles, u32& done) {
-    auto r = run_null_ops(count, false);
-    if (!r.ok()) return r.error();
-    cycles = *r;
-    done = count;
+Status bench_agree_here(u32 count, u8 what, u64& cycles, u32& done) {
+    if (what > kChunkMoves) return Error::InvalidArgument;
+    cycles = TRY(run_ops(what, count, done));
     return {};
 }
 

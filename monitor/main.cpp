@@ -81,7 +81,7 @@ struct MonitorService {
     void finish(const midl::Monitor::FinishParams&) { finished = true; }
 
     Status bench_agree(const midl::Monitor::BenchAgreeParams& p, midl::Monitor::BenchAgreeResults& r) {
-        return bench_agree_here(p.count, r.cycles, r.done);
+        return bench_agree_here(p.count, p.what, r.cycles, r.done);
     }
 
     Status collect_state(const midl::Monitor::CollectStateParams&, midl::Monitor::CollectStateResults& r) {

@@ -160,7 +160,7 @@ Status move_one_chunk_here();
 // ---- bench.cpp ----
 void register_bench_family(agree::Router& router);
 void run_agreement_benchmark(u32 samples);            // core 0
-Status bench_agree_here(u32 count, u64& cycles, u32& done);  // Monitor.benchAgree
+Status bench_agree_here(u32 count, u8 what, u64& cycles, u32& done);  // Monitor.benchAgree
 Status send_pool_announce(u32 to, u32 first, u32 count);
 
 // ---- checks.cpp ----

@@ -608,7 +608,8 @@ AGREE_LATENCIES = ["round", "alloc", "move"]  # metric prefixes with ns rows (mo
 def scale_agree(args: argparse.Namespace, counts: List[int]) -> List[str]:
     """bench-agree in the monitors, one boot per core count and topology:
     agreement round latency, pipelined throughput, local allocation and a
-    chunk move between cores."""
+    chunk move between cores (one at a time from core 0, and every core at
+    once: aggregate throughput)."""
     check_kernel(args)
     samples = args.samples or (20 if args.quick else 200)
     out: List[str] = []
@@ -620,7 +621,9 @@ def scale_agree(args: argparse.Namespace, counts: List[int]) -> List[str]:
         lines = run_streaming(cmd, f"agree, {n} cores, {topology} ({i} of {len(runs)})", left)
         rows = [l for l in serial_rows(lines) if l.startswith("CSV agree,")]
         metrics = {l.split(",")[1] for l in rows}
-        want = {f"round_{topology}", f"pipelined_{topology}", f"alloc_{topology}"} | ({f"move_{topology}"} if n > 1 else set())
+        want = {f"round_{topology}", f"pipelined_{topology}", f"alloc_{topology}", f"alloc_all_{topology}"}
+        if n > 1:
+            want |= {f"move_{topology}", f"move_all_{topology}"}
         if want - metrics:
             raise BenchError(f"agree, {n} cores, {topology}: no row for {', '.join(sorted(want - metrics))}")
         if not any("BENCH agree done" in l for l in lines):
@@ -638,23 +641,38 @@ def plot_agree(ax, rows: Sequence[Row]) -> None:
             if pts:
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", color=colors[prefix],
                         label=f"{prefix}, {topology}")
-    ax.set_title("agree: agreement round, local allocation, chunk move\n(median; flat solid, binary tree dashed)")
+    ax.set_title("agree: agreement round, local allocation, chunk move\n(median; flat solid, tree dashed;"
+                 " dotted, right: all cores at once)")
     ax.set_ylabel("ns per operation")
+    ops = [r for r in rows if r.suite == "agree" and r.unit == "ops_per_s"]
+    right = ax.twinx()
+    for prefix, color in (("alloc_all", "tab:green"), ("move_all", "tab:red")):
+        pts = sorted((r.cores, r.median) for r in ops if r.metric == f"{prefix}_flat")
+        if pts:
+            right.plot([p[0] for p in pts], [p[1] for p in pts], ":", marker="s", color=color, label=f"{prefix}, flat")
+    right.set_yscale("log")
+    right.set_ylabel("operations per second, all cores together")
+    right.legend(loc="upper center", fontsize="small")
 
 
 def summarize_agree(rows: Sequence[Row]) -> str:
     out = ["agree: median ns per operation (round = one empty agreed operation from core 0; alloc = a 4 KiB piece",
-           "of the local pool; move = one chunk moved here by agreement); pipelined = every core's operations at once",
-           f"{'cores':>5}{'topology':>9}{'round':>12}{'alloc':>10}{'move':>12}{'pipelined ops/s':>18}"]
+           "of the local pool; move = one chunk moved here by agreement); ops/s = every core's operations at once",
+           "(pipelined rounds, local allocations, chunk moves pulled by every core)",
+           f"{'cores':>5}{'topology':>9}{'round':>12}{'alloc':>10}{'move':>12}{'pipelined ops/s':>18}"
+           f"{'alloc ops/s':>14}{'moves/s':>10}"]
     for n in sorted({r.cores for r in rows if r.suite == "agree"}):
         for topology in AGREE_TOPOLOGIES:
             def cell(prefix: str) -> str:
                 r = next((x for x in rows if x.suite == "agree" and x.cores == n and x.unit == "ns"
                           and x.metric == f"{prefix}_{topology}"), None)
                 return f"{r.median:,.0f}" if r else "-"
-            p = next((x for x in rows if x.suite == "agree" and x.cores == n and x.metric == f"pipelined_{topology}"), None)
+            def rate(prefix: str) -> str:
+                r = next((x for x in rows if x.suite == "agree" and x.cores == n and x.metric == f"{prefix}_{topology}"),
+                         None)
+                return f"{r.median:,.0f}" if r else "-"
             out.append(f"{n:>5}{topology:>9}{cell('round'):>12}{cell('alloc'):>10}{cell('move'):>12}"
-                       f"{(f'{p.median:,.0f}' if p else '-'):>18}")
+                       f"{rate('pipelined'):>18}{rate('alloc_all'):>14}{rate('move_all'):>10}")
     return "\n".join(out)
 
 
