@@ -37,6 +37,18 @@ interface Monitor {
   # 1: local 4 KiB allocations, 2: chunk moves to this core from another's
   # pool); the TSC cycles they took and how many were done.
   benchAgree @5 (count :UInt32, what :UInt8) -> (cycles :UInt64, done :UInt32);
+
+  # Once this monitor's agreement engine is quiet: what became of the memory
+  # it handed out and of the capability operations it took part in. Pieces
+  # still handed out (all, and those of the program named capstorm), pieces
+  # given back and handed out again, deletes agreed and local, revokes
+  # applied here and the capabilities that survived one here (must be 0),
+  # give-backs refused because something here still held the memory, free
+  # memory of its pool that a capability here still covers (must be 0), and
+  # offers not yet claimed.
+  collectCaps @6 () -> (outstanding :UInt32, stormOutstanding :UInt32, givenBack :UInt32, reused :UInt32,
+                         deletesAgreed :UInt32, deletesLocal :UInt32, revokes :UInt32, survivors :UInt32,
+                         refusedGiveBacks :UInt32, heldFree :UInt32, offersWaiting :UInt32, notNow :UInt32);
 }
 
 interface MonitorPeer {
@@ -65,6 +77,17 @@ interface MonitorPeer {
   # The sender's memory pool at boot: chunks [first, first + count) of the
   # ownership map are its own (one message per run of chunks).
   poolAnnounce @5 (core :UInt32, first :UInt32, count :UInt32) $Urpc.oneway;
+
+  # The offer with this ticket is recorded here (the answer to capOffer):
+  # until it arrives the sender answers "not now" to agreed operations on
+  # the offered memory, so none can commit here before the offer is known.
+  capOfferRecorded @6 (ticket :UInt64) $Urpc.oneway;
+
+  # To the core that owns the memory: an agreed delete of the last copy (or
+  # a revoke) has finished on every core and nothing holds
+  # [base, base + bytes) any more; if it is a piece handed out there, it
+  # goes back to that core's pool.
+  pieceFree @7 (base :UInt64, bytes :UInt64) $Urpc.oneway;
 }
 
 interface Local {
@@ -83,7 +106,11 @@ interface Local {
 
   # Send the capability in the caller's slot to core `toCore` (RAM or Frame).
   # The caller keeps its copy, now marked as having a remote copy. The ticket
-  # names the offer there: (this core << 32) | a sequence number per core.
+  # names the offer there: (this core << 32) | (the program's tag << 24) | a
+  # sequence number per program. Programs are started in the same order on
+  # every core, so the same program has the same tag everywhere and can name
+  # the offers its counterpart on another core sends it. Returns once the
+  # receiving monitor has recorded the offer.
   sendCap @2 (slot :UInt32, toCore :UInt32) -> (ticket :UInt64);
 
   # Claim an offer that arrived at this core into the caller's empty slot.
@@ -102,4 +129,15 @@ interface Local {
   # operation in which every core votes no if it holds anything in the range.
   # NoRights: another core does (a conflicting descendant).
   retypeCap @5 (slot :UInt32, capType :UInt32, sizeLog2 :UInt8, offset :UInt64, dest :UInt32) -> ();
+
+  # Delete the capability in the caller's slot. One whose object has
+  # relations on other cores (a RAM or Frame capability sent or received)
+  # is deleted in an agreed operation in which every core says whether it
+  # still holds anything in the object's memory; any other is deleted here
+  # alone. last: nothing on any core holds the memory any more, so if it was
+  # a piece of a monitor's pool it went back there (and allocRam may hand it
+  # out again). InvalidCap: the slot is empty, or the object went (a revoke)
+  # before the delete could be agreed. Busy: an agreed operation of this
+  # monitor is running; ask again.
+  deleteCap @6 (slot :UInt32) -> (last :Bool);
 }

@@ -86,6 +86,14 @@ u32 check_kernel_refusals() {
     expect(create(free_slot, frame, rw, 0x100000, kPageSize), Error::NoRights, "capCreate of the kernel image");
     expect(invoke(kKernel, abi::kKernelMarkRemote, kVSpace).error, Error::WrongType, "markRemote of a page table");
     expect(invoke(kKernel, 99).error, Error::UnknownMethod, "an unknown Kernel method");
+    expect(invoke(kKernel, abi::kKernelCountInRange, ram.base, 0).error, Error::InvalidArgument, "countInRange of nothing");
+    expect(invoke(kKernel, abi::kKernelCountInRange, ~u64{0} << 12, 1 << 13).error, Error::InvalidArgument,
+           "countInRange that wraps around");
+    {
+        // The general block is in its own range (and so is everything made from it).
+        user::SyscallResult whole = invoke(kKernel, abi::kKernelCountInRange, ram.base, ram.bytes);
+        c.that(whole.error == Error::Ok && whole.value >= 1, "countInRange of the general block counts it");
+    }
     expect(invoke(kKernel, abi::kKernelWakeCore, g_self.cores).error, Error::OutOfRange, "wakeCore beyond the cores");
     expect(invoke(kKernel, abi::kKernelWakeCore, g_self.core).error, Error::Ok, "wakeCore of this core");
     expect(syscall(abi::kSysWaitEvent, 100).error, Error::Ok, "a wait ends with the wake, not its deadline");

@@ -52,6 +52,27 @@ Status wait_until_quiet() {
     return {};
 }
 
+// What became of the memory this monitor handed out and of the capability
+// operations it took part in (Monitor.collectCaps), once all is quiet.
+midl::Monitor::CollectCapsResults caps_state() {
+    PoolState p = pool_state(program_tag("capstorm"));
+    CapCounters c = cap_counters();
+    midl::Monitor::CollectCapsResults r{};
+    r.outstanding = p.outstanding;
+    r.storm_outstanding = p.storm_outstanding;
+    r.given_back = p.given_back;
+    r.reused = p.reused;
+    r.deletes_agreed = c.deletes_agreed;
+    r.deletes_local = c.deletes_local;
+    r.revokes = c.revokes;
+    r.survivors = c.survivors;
+    r.refused_give_backs = c.refused_give_backs;
+    r.held_free = p.held_free;
+    r.offers_waiting = offers_waiting();
+    r.not_now = c.not_now;
+    return r;
+}
+
 // ---- Cores 1..n-1: Monitor, as served on the control channel ----
 
 struct MonitorService {
@@ -88,6 +109,11 @@ struct MonitorService {
         TRY_STATUS(wait_until_quiet());
         MemoryState s = memory_state();
         r = {s.digest, s.owned, s.held, s.moved_in, s.moved_out, s.consistent, s.retries, s.refused};
+        return {};
+    }
+    Status collect_caps(const midl::Monitor::CollectCapsParams&, midl::Monitor::CollectCapsResults& r) {
+        TRY_STATUS(wait_until_quiet());
+        r = caps_state();
         return {};
     }
     void start_programs(const midl::Monitor::StartProgramsParams&) {
@@ -266,6 +292,51 @@ void check_replicas(u32 started) {
            ok ? "ok" : "FAILED", started + 1, identical, mine.digest, owned, held, moves, retries, refused);
 }
 
+// After the programs: nothing the storms allocated may still be handed out
+// (everything they deleted or revoked came back to its owner's pool), no
+// capability may have survived a revoke on any core, no free memory of any
+// pool may be covered by a capability on its core, and no offer may wait.
+void check_caps(u32 started) {
+    bool ok = wait_until_quiet().ok();
+    midl::Monitor::CollectCapsResults sum = caps_state();
+    u32 reporting = 1;
+    for (u32 n = 1; n < g_self.cores; ++n) {
+        if (g_control[n] == nullptr) continue;
+        midl::Monitor::CollectCapsResults r{};
+        auto id = g_control[n]->client.collect_caps(&r);
+        Status s = id.ok() ? wait_control(n, *id) : Status(id.error());
+        if (!s.ok()) {
+            printf("core %u did not report its capability state: %s", n, error_name(s.error()));
+            ok = false;
+            continue;
+        }
+        ++reporting;
+        if (r.storm_outstanding != 0 || r.survivors != 0 || r.held_free != 0 || r.refused_give_backs != 0) {
+            printf("core %u: storm pieces outstanding %u, revoke survivors %u, free memory held %u, refused give-backs %u",
+                   n, r.storm_outstanding, r.survivors, r.held_free, r.refused_give_backs);
+        }
+        sum.outstanding += r.outstanding;
+        sum.storm_outstanding += r.storm_outstanding;
+        sum.given_back += r.given_back;
+        sum.reused += r.reused;
+        sum.deletes_agreed += r.deletes_agreed;
+        sum.deletes_local += r.deletes_local;
+        sum.revokes += r.revokes;
+        sum.survivors += r.survivors;
+        sum.refused_give_backs += r.refused_give_backs;
+        sum.held_free += r.held_free;
+        sum.offers_waiting += r.offers_waiting;
+        sum.not_now += r.not_now;
+    }
+    ok = ok && reporting == started + 1 && sum.storm_outstanding == 0 && sum.survivors == 0 && sum.held_free == 0 &&
+         sum.refused_give_backs == 0 && sum.offers_waiting == 0;
+    printf("CAPS %s monitors=%u storm_outstanding=%u survivors=%u held_free=%u refused_give_backs=%u offers_waiting=%u "
+           "given_back=%u reused=%u deletes_agreed=%u deletes_local=%u revokes=%u not_now=%u outstanding=%u",
+           ok ? "ok" : "FAILED", reporting, sum.storm_outstanding, sum.survivors, sum.held_free, sum.refused_give_backs,
+           sum.offers_waiting, sum.given_back, sum.reused, sum.deletes_agreed, sum.deletes_local, sum.revokes,
+           sum.not_now, sum.outstanding);
+}
+
 // Step 5: wait until every core's programs have ended, then finish everyone.
 void finish_when_programs_end(u32 started) {
     u32 programs = 0, nonzero = 0;
@@ -287,6 +358,7 @@ void finish_when_programs_end(u32 started) {
         printf("PROGRAMS ended on %u cores: %u programs, %u with a nonzero exit code", started + 1, programs, nonzero);
     }
     check_replicas(started);
+    check_caps(started);
     for (u32 n = 1; n < g_self.cores; ++n) {
         if (g_control[n] == nullptr) continue;
         (void)g_control[n]->client.finish();
@@ -332,6 +404,7 @@ int run_core0_monitor() {
 void serve_all() {
     serve_peers();
     serve_agreement();
+    serve_releases();
     if (g_control_server != nullptr && !g_in_control) {
         g_in_control = true;
         (void)g_control_server->poll();

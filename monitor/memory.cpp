@@ -13,6 +13,7 @@
 
 #include "agree/engine.hpp"
 #include "agree/ownership.hpp"
+#include "agree/pieces.hpp"
 #include "agree/router.hpp"
 #include "boot/cmdline.hpp"
 #include "monitor.hpp"
@@ -90,6 +91,9 @@ private:
 
 alignas(Pool) u8 g_pool_storage[sizeof(Pool)];
 Pool* g_pool = nullptr;
+// The pieces handed out of the pool's chunks (lib/agree/pieces.hpp).
+alignas(agree::PiecePool) u8 g_pieces_storage[sizeof(agree::PiecePool)];
+agree::PiecePool* g_pieces = nullptr;
 
 // ---- The engine and its network: the mesh ----
 
@@ -208,6 +212,7 @@ Result<u32> carve(u32& general_log2) {
 
 Result<u32> init_memory(u32& general_log2) {
     g_pool = new (g_pool_storage) Pool(static_cast<u8>(g_self.core), static_cast<u8>(g_self.cores));
+    g_pieces = new (g_pieces_storage) agree::PiecePool(g_pool->map);
     u32 general = TRY(carve(general_log2));
     boot::CommandLine cmdline(frame().cmdline);
     char shape[8] = {};
@@ -325,27 +330,33 @@ Status move_one_chunk_here() {
 
 bool agreement_quiet() { return g_engine->idle() && !g_engine->busy() && g_net.empty(); }
 
-Result<Allocation> alloc_ram(u32 size_log2) {
-    static bool current_valid = false;
-    static u32 current = 0;
-    alignas(RamAllocator) static u8 storage[sizeof(RamAllocator)];
-    static RamAllocator* sub = nullptr;
+Result<Allocation> alloc_ram(u32 size_log2, u8 tag) {
+    static u32 piece_slot = 0;  // the caller removes each piece after placing it
     if (size_log2 < 12 || size_log2 > kChunkLog2) return Error::OutOfRange;
-    for (int round = 0; round < 2; ++round) {
-        if (current_valid && size_log2 < kChunkLog2) {
-            auto r = sub->make(u32(CapType::Ram), size_log2);
-            if (r.ok()) return Allocation{*r, true};
-            if (r.error() != Error::NoMemory) return r.error();
-            current_valid = false;  // used up: it stays in use, held by what was made from it
+    // The local fast path: a piece of a chunk of our own, no messages.
+    auto piece = g_pieces->allocate(size_log2, tag);
+    if (piece.ok()) {
+        const u32 chunk_cap = g_pool->cap[piece->chunk];
+        if (size_log2 == kChunkLog2) return Allocation{chunk_cap, false};  // a whole chunk: a copy of ours
+        if (piece_slot == 0) piece_slot = TRY(g_self.slots->next());
+        const u64 offset = piece->base - g_pool->map.address_of(piece->chunk);
+        Error e = retype(chunk_cap, CapType::Ram, size_log2, 1, offset, piece_slot);
+        // A chunk capability marked as having remote copies (a program sent
+        // the whole chunk it was given) refuses a plain retype; the pool's
+        // records say nothing on any core holds this piece, which is what an
+        // agreed retype needs to know.
+        if (e == Error::Busy) {
+            e = invoke(kKernel, abi::kKernelRetypeAgreed, chunk_cap, u64(CapType::Ram) | (u64{size_log2} << 8), offset,
+                       piece_slot).error;
         }
-        // The local fast path: a free chunk of our own, no messages.
-        auto c = g_pool->map.allocate();
-        if (!c.ok()) break;
-        if (size_log2 == kChunkLog2) return Allocation{g_pool->cap[*c], false};  // a whole chunk: a copy of ours
-        current = *c;
-        sub = new (storage) RamAllocator(g_pool->cap[current], kChunkBytes, *g_self.slots);
-        current_valid = true;
+        if (e != Error::Ok) {
+            // The piece stays handed out: something here covers memory the pool thinks free.
+            printf("piece %lx+%lx could not be made: %s", piece->base, piece->bytes, error_name(e));
+            return e;
+        }
+        return Allocation{piece_slot, true};
     }
+    if (piece.error() != Error::NoMemory) return piece.error();
     // Dry: move a chunk from another core's pool (agreed), and ask the caller to come back.
     if (g_pool->fetching || !g_engine->idle()) {
         static u32 busy = 0;
@@ -385,6 +396,39 @@ void print_traffic() {
     }
     line[n] = '\0';
     printf("agreement traffic (core: sent/received) %s", line);
+}
+
+u64 count_in_range_here(u64 base, u64 bytes) {
+    SyscallResult r = invoke(kKernel, abi::kKernelCountInRange, base, bytes);
+    return r.error == Error::Ok ? r.value : ~u64{0};  // malformed: count it as held, never as free
+}
+
+u32 pool_copies(u64 base, u64 bytes) {
+    const u32 c = g_pool->map.chunk_of(base);
+    return bytes == kChunkBytes && c < kMapChunks && base == g_pool->map.address_of(c) && g_pool->cap[c] != 0 ? 1 : 0;
+}
+
+u8 memory_owner(u64 base) { return g_pool->map.owner(g_pool->map.chunk_of(base)); }
+bool piece_handed_out(u64 base, u64 bytes) { return g_pieces->handed_out(base, bytes); }
+bool give_back_piece(u64 base, u64 bytes) { return g_pieces->give_back(base, bytes).ok(); }
+void mark_piece_shared(u64 addr) { (void)g_pieces->mark_shared(addr); }
+bool piece_shared(u64 addr) { return g_pieces->shared(addr); }
+
+PoolState pool_state(u8 storm_tag) {
+    PoolState s{};
+    s.outstanding = g_pieces->outstanding();
+    s.storm_outstanding = storm_tag == 0 ? 0 : g_pieces->outstanding(storm_tag);
+    s.given_back = static_cast<u32>(g_pieces->given_back());
+    s.reused = static_cast<u32>(g_pieces->reused());
+    // Free memory of the pool that a capability here still covers would be
+    // handed out twice: none may (a free whole chunk has only its pool capability).
+    g_pieces->for_each_free([&s](PhysAddr base, u64 bytes) {
+        if (count_in_range_here(base, bytes) != pool_copies(base, bytes)) {
+            ++s.held_free;
+            printf("pool: free memory %lx+%lx is covered by a capability here", base, bytes);
+        }
+    });
+    return s;
 }
 
 MemoryState memory_state() {

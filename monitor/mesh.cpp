@@ -54,6 +54,10 @@ struct PeerHandler {
     void cap_offer(const midl::MonitorPeer::CapOfferParams& p) {
         record_offer(p.ticket, p.cap_type, p.rights, p.base, p.bytes);
     }
+    void cap_offer_recorded(const midl::MonitorPeer::CapOfferRecordedParams& p) {
+        if ((p.ticket >> 32) == g_self.core) offer_recorded(p.ticket);  // only our own tickets
+    }
+    void piece_free(const midl::MonitorPeer::PieceFreeParams& p) { piece_free_received(p.base, p.bytes); }
     void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
         if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
         g_ended[p.core] = {true, p.programs, p.failed};
@@ -195,6 +199,22 @@ Status send_pool_announce(u32 to, u32 first, u32 count) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.pool_announce(g_self.core, first, count));
+    (void)p->client.poll(0);
+    return {};
+}
+
+Status send_offer_recorded(u32 to, u64 ticket) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    TRY_STATUS(p->client.cap_offer_recorded(ticket));
+    (void)p->client.poll(0);
+    return {};
+}
+
+Status send_piece_free(u32 to, u64 base, u64 bytes) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    TRY_STATUS(p->client.piece_free(base, bytes));
     (void)p->client.poll(0);
     return {};
 }

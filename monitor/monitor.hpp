@@ -6,6 +6,7 @@
 #pragma once
 
 #include "abi/caps.hpp"
+#include "agree/capops.hpp"
 #include "agree/message.hpp"
 #include "agree/router.hpp"
 #include "abi/syscalls.hpp"
@@ -103,13 +104,18 @@ void serve_programs();
 // How many programs were started, and whether all have ended (and how many failed).
 u32 program_count();
 bool programs_ended(u32& failed);
+// The tag of the pieces allocated for the program named `name` (0: none such).
+u8 program_tag(const char* name);
 
 // ---- transfer.cpp ----
 // Capabilities in a program's space, reached through its root CNode.
 Status place_in_child(u32 child_root, u32 address, u32 cap);
 Status take_from_child(u32 child_root, u32 address, u32 ours);
 // Local.sendCap and Local.receiveCap; record_offer takes MonitorPeer.capOffer.
-Result<u64> offer_cap(u32 child_root, u32 address, u32 to_core);
+// A ticket is (this core << 32) | (the program's tag << 24) | its offers so
+// far: a program on the receiving core can name the offers of its
+// counterpart (the same program, started in the same place on every core).
+Status offer_cap(u32 child_root, u32 address, u32 to_core, u64 ticket);
 Status claim_cap(u32 child_root, u64 ticket, u32 address);
 void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes);
 // Local.revokeCap: an agreed revoke of the object on every core.
@@ -117,6 +123,47 @@ Status revoke_everywhere(u32 child_root, u32 address);
 // Local.retypeCap: a retype from RAM with remote copies, agreed by every core.
 Status retype_agreed(u32 child_root, u32 address, u32 type, u32 size_log2, u64 offset, u32 dest);
 void register_cap_family(agree::Router& router);
+// Empties a slot of a program's space.
+Status remove_in_child(u32 child_root, u32 address);
+// Offers recorded here and not claimed: how many count in a range (as
+// Kernel.countInRange would once claimed), dropping those a revoke removed
+// (their tickets then answer Revoked), and how many wait.
+u32 offers_in_range(u64 base, u64 bytes);
+void drop_offers(u64 base, u64 bytes);
+u32 offers_waiting();
+
+// ---- release.cpp ----
+// Local.deleteCap: true if nothing on any core holds the memory any more.
+Result<bool> delete_cap(u32 child_root, u32 address);
+// The capability family's participant (transfer.cpp): ranges it voted yes
+// on and not yet decided, offers on their way, DeleteLast's votes.
+bool offer_in_transit(u64 base, u64 bytes);
+void note_not_now();
+void hold_range(u64 base, u64 bytes);
+void drop_range(u64 base, u64 bytes);
+bool range_held(u64 base, u64 bytes);
+agree::Vote delete_last_check(const agree::CapOp& c);
+u16 delete_last_answer(const agree::CapOp& c);
+void delete_last_apply(const agree::CapOp& c, u16 answers);
+void revoke_applied(const agree::CapOp& c);
+void cap_op_finished(const agree::CapOp& c, agree::Outcome outcome);
+// Offers: sent (until recorded there, operations on the memory wait),
+// recorded (MonitorPeer.capOfferRecorded), and the answer to a capOffer.
+Status offer_sent(u64 ticket, u64 base, u64 bytes);
+void offer_recorded(u64 ticket);
+Status wait_offer_recorded(u64 ticket);
+void answer_offer(u32 to, u64 ticket);
+// MonitorPeer.pieceFree, or this core's own finding: give the piece back
+// if it is one and nothing here holds it.
+void piece_free_received(u64 base, u64 bytes);
+void serve_releases();  // notes that found a channel full
+struct CapCounters {
+    u32 deletes_agreed, deletes_local, revokes, survivors, refused_give_backs, not_now;
+};
+CapCounters cap_counters();
+// mesh.cpp
+Status send_offer_recorded(u32 to, u64 ticket);
+Status send_piece_free(u32 to, u64 base, u64 bytes);
 // mesh.cpp: sends an offer to core `to`'s monitor.
 Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id);
 
@@ -141,7 +188,22 @@ struct Allocation {
     u32 cap;
     bool temporary;
 };
-Result<Allocation> alloc_ram(u32 size_log2);
+Result<Allocation> alloc_ram(u32 size_log2, u8 tag = 0);  // tag: who asked (PiecePool)
+// How many capabilities here overlap the range without strictly containing
+// it (Kernel.countInRange); all ones if the kernel refuses the range.
+u64 count_in_range_here(u64 base, u64 bytes);
+// 1 if [base, base + bytes) is a chunk of this core's pool: its own chunk
+// capability is then among what count_in_range_here counts.
+u32 pool_copies(u64 base, u64 bytes);
+u8 memory_owner(u64 base);  // the core whose pool holds it (replicated map), agree::kNoCore if none
+bool piece_handed_out(u64 base, u64 bytes);
+bool give_back_piece(u64 base, u64 bytes);
+void mark_piece_shared(u64 addr);  // something in the piece holding addr was sent to another core
+bool piece_shared(u64 addr);
+struct PoolState {
+    u32 outstanding, storm_outstanding, given_back, reused, held_free;
+};
+PoolState pool_state(u8 storm_tag);
 struct MemoryState {
     u64 digest;
     u32 owned, held, moved_in, moved_out, retries, refused;

@@ -28,6 +28,7 @@ struct LocalService {
     Status receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&);
     Status revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&);
     Status retype_cap(const midl::Local::RetypeCapParams& p, midl::Local::RetypeCapResults&);
+    Status delete_cap(const midl::Local::DeleteCapParams& p, midl::Local::DeleteCapResults& r);
 };
 
 struct Program {
@@ -42,6 +43,8 @@ struct Program {
     midl::LocalServer<LocalService, urpc::Endpoint> server;
     bool ended = false;
     int exit_code = 0;
+    u8 tag = 0;  // of the pieces allocated for it, and of its tickets
+    u32 offers = 0;
 };
 
 alignas(Program) u8 g_program_storage[kMaxPrograms][sizeof(Program)];
@@ -49,7 +52,7 @@ Program* g_programs[kMaxPrograms] = {};
 u32 g_program_count = 0;
 
 Status LocalService::alloc_ram(const midl::Local::AllocRamParams& p, midl::Local::AllocRamResults&) {
-    Allocation a = TRY(monitor::alloc_ram(p.size_log2));
+    Allocation a = TRY(monitor::alloc_ram(p.size_log2, program->tag));
     Status s = place_in_child(program->child.root, p.slot, a.cap);
     if (a.temporary) (void)user::remove(a.cap);  // the program holds the only capability (or, on failure, nobody)
     return s;
@@ -64,7 +67,10 @@ Status LocalService::where_am_i(const midl::Local::WhereAmIParams&, midl::Local:
 }
 
 Status LocalService::send_cap(const midl::Local::SendCapParams& p, midl::Local::SendCapResults& r) {
-    r.ticket = TRY(offer_cap(program->child.root, p.slot, p.to_core));
+    const u64 ticket = (u64{g_self.core} << 32) | (u64{program->tag} << 24) | (program->offers & 0xFFFFFF);
+    TRY_STATUS(offer_cap(program->child.root, p.slot, p.to_core, ticket));
+    ++program->offers;
+    r.ticket = ticket;
     return {};
 }
 
@@ -74,6 +80,11 @@ Status LocalService::retype_cap(const midl::Local::RetypeCapParams& p, midl::Loc
 
 Status LocalService::revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&) {
     return revoke_everywhere(program->child.root, p.slot);
+}
+
+Status LocalService::delete_cap(const midl::Local::DeleteCapParams& p, midl::Local::DeleteCapResults& r) {
+    r.last = TRY(monitor::delete_cap(program->child.root, p.slot));
+    return {};
 }
 
 Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&) {
@@ -108,6 +119,7 @@ void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam
         return;
     }
     g_programs[g_program_count] = new (g_program_storage[g_program_count]) Program(name, *child, **f);
+    g_programs[g_program_count]->tag = static_cast<u8>(g_program_count + 1);
     ++g_program_count;
 }
 
@@ -121,6 +133,7 @@ void start_programs() {
         start(spawner, "syscallfuzz", 2 << 20);
         start(spawner, "captest", 1 << 20);
         start(spawner, "memstorm", 1 << 20);
+        start(spawner, "capstorm", 1 << 20);
     }
     // run=NAME: that boot module on core 0; run=NAME:all on every core.
     static char run[40];
@@ -152,6 +165,13 @@ void serve_programs() {
 }
 
 u32 program_count() { return g_program_count; }
+
+u8 program_tag(const char* name) {
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (str_eq(g_programs[i]->name, name)) return g_programs[i]->tag;
+    }
+    return 0;
+}
 
 bool programs_ended(u32& failed) {
     failed = 0;

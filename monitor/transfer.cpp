@@ -24,7 +24,16 @@ struct Offer {
     u64 base, bytes;
 };
 Offer g_offers[kMaxOffers] = {};
-u32 g_next_ticket = 0;
+// Tickets whose offers a revoke removed before they were claimed.
+u64 g_revoked[kMaxOffers] = {};
+u32 g_revoked_next = 0;
+
+bool counts_in(u64 base, u64 bytes, const Offer& o) {
+    // As Kernel.countInRange: overlapping, and not strictly containing the range.
+    if (!(o.base < base + bytes && base < o.base + o.bytes)) return false;
+    bool contains = o.base <= base && base + bytes <= o.base + o.bytes;
+    return !contains || (o.base == base && o.bytes == bytes);
+}
 
 Status ok_or(Error e) { return e == Error::Ok ? Status{} : Status{e}; }
 
@@ -43,24 +52,37 @@ PendingRetype g_retype;
 class LocalCaps final : public agree::CapParticipant {
 public:
     agree::Vote check(const agree::CapOp& c) override {
-        if (c.action == agree::CapAction::Revoke) return agree::Vote::Yes;
-        if (c.action == agree::CapAction::Retype) {
-            // No: something here lies in the range (a conflicting descendant).
-            SyscallResult r = invoke(kKernel, abi::kKernelRangeInUse, c.base, c.bytes);
-            return r.error == Error::Ok && r.value == 0 ? agree::Vote::Yes : agree::Vote::Refused;
+        // A capability in this range is on its way to another core: not
+        // until that core has recorded it (release.cpp).
+        if (offer_in_transit(c.base, c.bytes)) {
+            note_not_now();
+            return agree::Vote::Conflict;
         }
-        return agree::Vote::Refused;
+        agree::Vote v = vote(c);
+        if (v == agree::Vote::Yes) hold_range(c.base, c.bytes);
+        return v;
     }
-    void apply(const agree::CapOp& c, u16) override {
+    u16 answer(const agree::CapOp& c) const override {
+        return c.action == agree::CapAction::DeleteLast ? delete_last_answer(c) : 0;
+    }
+    void apply(const agree::CapOp& c, u16 answers) override {
+        drop_range(c.base, c.bytes);
         if (c.action == agree::CapAction::Revoke) {
             SyscallResult r = invoke(kKernel, abi::kKernelRemoveObject, u64(c.type), c.base, c.bytes);
             if (r.error == Error::Ok) removed += r.value;
+            revoke_applied(c);
+        } else if (c.action == agree::CapAction::DeleteLast) {
+            delete_last_apply(c, answers);
         } else if (c.action == agree::CapAction::Retype && c.issuer == g_self.core && g_retype.active) {
             g_retype.done = true;
             auto made = g_self.slots->next();
             Status s = made.ok() ? Status{} : Status{made.error()};
             if (s.ok()) s = ok_or(invoke(kKernel, abi::kKernelRetypeAgreed, g_retype.source, g_retype.type_and_size,
                                          g_retype.offset, *made).error);
+            // Our copy of the source goes now, not after the wait: a later
+            // operation on this memory must not count it as held here.
+            (void)remove(g_retype.source);
+            g_retype.source = 0;
             if (s.ok()) {
                 s = place_in_child(g_retype.child_root, g_retype.dest, *made);
                 (void)remove(*made);  // the program holds it (or, on failure, nobody)
@@ -68,7 +90,26 @@ public:
             g_retype.result = s;
         }
     }
+    void cancel(const agree::CapOp& c) override { drop_range(c.base, c.bytes); }
+    void finished(const agree::CapOp& c, agree::Outcome outcome) override { cap_op_finished(c, outcome); }
     u64 removed = 0;
+
+private:
+    static agree::Vote vote(const agree::CapOp& c) {
+        switch (c.action) {
+            case agree::CapAction::Revoke:
+                // A pool's own chunk capability is never revoked with a
+                // program's copy of it (a whole chunk handed out): delete that.
+                return pool_copies(c.base, c.bytes) == 0 ? agree::Vote::Yes : agree::Vote::Refused;
+            case agree::CapAction::Retype: {
+                // No: something here lies in the range (a conflicting descendant).
+                SyscallResult r = invoke(kKernel, abi::kKernelRangeInUse, c.base, c.bytes);
+                return r.error == Error::Ok && r.value == 0 ? agree::Vote::Yes : agree::Vote::Refused;
+            }
+            case agree::CapAction::DeleteLast: return delete_last_check(c);
+        }
+        return agree::Vote::Refused;
+    }
 };
 LocalCaps g_local_caps;
 alignas(agree::CapAgreement) u8 g_cap_agreement_storage[sizeof(agree::CapAgreement)];
@@ -99,7 +140,31 @@ Status take_from_child(u32 child_root, u32 address, u32 ours) {
     return in_child_slot(child_root, address, [ours](u32 slot) { return ok_or(copy(slot, ours)); });
 }
 
-Result<u64> offer_cap(u32 child_root, u32 address, u32 to_core) {
+Status remove_in_child(u32 child_root, u32 address) {
+    return in_child_slot(child_root, address, [](u32 slot) { return ok_or(remove(slot)); });
+}
+
+u32 offers_in_range(u64 base, u64 bytes) {
+    u32 n = 0;
+    for (const Offer& o : g_offers) n += o.used && counts_in(base, bytes, o);
+    return n;
+}
+
+void drop_offers(u64 base, u64 bytes) {
+    for (Offer& o : g_offers) {
+        if (!o.used || !(o.base < base + bytes && base < o.base + o.bytes)) continue;
+        o.used = false;
+        g_revoked[g_revoked_next++ % kMaxOffers] = o.ticket + 1;  // 0: no entry
+    }
+}
+
+u32 offers_waiting() {
+    u32 n = 0;
+    for (const Offer& o : g_offers) n += o.used;
+    return n;
+}
+
+Status offer_cap(u32 child_root, u32 address, u32 to_core, u64 ticket) {
     if (to_core >= g_self.cores) return Error::OutOfRange;
     if (to_core == g_self.core) return Error::InvalidArgument;  // same core: no monitor needed
     u32 ours = TRY(g_self.slots->next());
@@ -107,22 +172,32 @@ Result<u64> offer_cap(u32 child_root, u32 address, u32 to_core) {
     abi::CapIdentity id{};
     Status s = ok_or(identify(ours, id));
     if (s.ok() && id.type != u64(CapType::Ram) && id.type != u64(CapType::Frame)) s = Error::WrongType;
-    if (s.ok()) s = ok_or(invoke(kKernel, abi::kKernelMarkRemote, ours).error);
-    u64 ticket = (u64{g_self.core} << 32) | g_next_ticket;
-    if (s.ok()) s = send_cap_offer(to_core, ticket, id);
+    // An agreed operation on this memory is under way here: its decision
+    // might not reach the receiver before the offer does.
+    if (s.ok() && range_held(id.base, id.bytes)) s = Error::Busy;
+    if (s.ok()) s = offer_sent(ticket, id.base, id.bytes);  // Busy: too many on their way
+    if (s.ok()) {
+        s = ok_or(invoke(kKernel, abi::kKernelMarkRemote, ours).error);
+        if (s.ok()) s = send_cap_offer(to_core, ticket, id);
+        if (!s.ok()) offer_recorded(ticket);
+    }
     (void)remove(ours);
-    if (!s.ok()) return s.error();
-    ++g_next_ticket;
-    return ticket;
+    TRY_STATUS(s);
+    mark_piece_shared(id.base);  // deleting anything in its piece now asks every core
+    // Until the receiver has recorded the offer, operations on this memory
+    // wait ("not now"), so none commits there before the offer is known.
+    return wait_offer_recorded(ticket);
 }
 
 void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes) {
     for (Offer& o : g_offers) {
         if (o.used) continue;
         o = Offer{true, ticket, type, rights, base, bytes};
+        answer_offer(static_cast<u32>(ticket >> 32), ticket);
         return;
     }
     printf("capability offer %lx dropped: %zu offers wait already", ticket, kMaxOffers);
+    answer_offer(static_cast<u32>(ticket >> 32), ticket);  // the sender must not wait for it
 }
 
 void register_cap_family(agree::Router& router) {
@@ -164,18 +239,23 @@ Status retype_agreed(u32 child_root, u32 address, u32 type, u32 size_log2, u64 o
     op.base = id.base + offset;
     op.bytes = bytes;
     op.holders = u64{1} << g_self.core;
+    bool consumed = false;
     if (s.ok()) {
         g_retype = PendingRetype{true, false, ours, type | (u64{size_log2} << 8), offset, child_root, dest, {}};
         s = start_agreement(agree::encode(op));  // InvalidArgument: a type or size the protocol refuses
         if (s.ok()) s = wait_for_agreement();
+        consumed = g_retype.done;
         if (s.ok()) s = g_retype.done ? g_retype.result : Status{Error::NoRights};  // refused: a conflict somewhere
         g_retype.active = false;
     }
-    (void)remove(ours);
+    if (!consumed) (void)remove(ours);  // the commit removed it already
     return s;
 }
 
 Status claim_cap(u32 child_root, u64 ticket, u32 address) {
+    for (u64 t : g_revoked) {
+        if (t == ticket + 1) return Error::Revoked;
+    }
     for (Offer& o : g_offers) {
         if (!o.used || o.ticket != ticket) continue;
         u32 ours = TRY(g_self.slots->next());

@@ -122,10 +122,18 @@ InvokeResult range_in_use(CoreCaps& cc, const Invocation& inv) {
     return {Error::Ok, cc.table.range_in_use(base, bytes) ? 1u : 0u};
 }
 
+InvokeResult count_in_range(CoreCaps& cc, const Invocation& inv) {
+    PhysAddr base = inv.a[0];
+    u64 bytes = inv.a[1];
+    if (bytes == 0 || base + bytes < base) return {Error::InvalidArgument, 0};
+    return {Error::Ok, cc.table.count_in_range(base, bytes)};
+}
+
 InvokeResult invoke_kernel(CoreCaps& cc, const Invocation& inv) {
     switch (inv.method) {
         case abi::kKernelRetypeAgreed: return retype_agreed(cc, inv);
         case abi::kKernelRangeInUse: return range_in_use(cc, inv);
+        case abi::kKernelCountInRange: return count_in_range(cc, inv);
         case abi::kKernelRemoveObject: return remove_object(cc, inv);
         case abi::kKernelWakeCore: return wake_core(inv);
         case abi::kKernelStartCore: return start_core(cc, inv);

@@ -55,6 +55,9 @@ enum CapMethod : u64 {
                                // agreed that no core holds anything in the range
     kKernelRangeInUse = 86,    // a0 = base, a1 = bytes -> 1 if a capability here overlaps the range without
                                // strictly containing it (this core's vote on such a retype)
+    kKernelCountInRange = 87,  // a0 = base, a1 = bytes -> how many capabilities here overlap the range without
+                               // strictly containing it: copies of an object of that range, everything made
+                               // inside it, their descendants (this core's answer to "is a delete the last?")
     // IRQ lines (ISA lines 0..15, on core 0, where the I/O APIC is programmed).
     kIrqConnect = 96,     // route the line to this core, unmasked. Busy: connected already
     kIrqPending = 97,     // -> interrupts since the last kIrqPending; the line stays masked after each

@@ -74,4 +74,9 @@ void CapAgreement::abort(const Op& op) {
     if (decode(op, &c)) local_.cancel(c);
 }
 
+void CapAgreement::finished(const Op& op, Outcome outcome) {
+    CapOp c;
+    if (decode(op, &c)) local_.finished(c, outcome);
+}
+
 }  // namespace mk::agree

@@ -49,7 +49,9 @@ Op encode(const CapOp& c);
 bool decode(const Op& op, CapOp* out);
 
 // One core's capability state, as the agreement sees it. check() must not
-// change anything it cannot undo in cancel(); apply() follows a Yes.
+// change anything it cannot undo in cancel(); apply() follows a Yes. check()
+// may answer Conflict ("not now", engine.hpp) while local state it cannot
+// lock is in transition.
 class CapParticipant {
 public:
     virtual Vote check(const CapOp&) { return Vote::Refused; }
@@ -60,6 +62,9 @@ public:
     // survives somewhere, so whether the memory goes back to its owner.
     virtual void apply(const CapOp&, u16) {}
     virtual void cancel(const CapOp&) {}
+    // On the coordinator only, once every core has carried out the decision
+    // (so no core still holds what a commit removed).
+    virtual void finished(const CapOp&, Outcome) {}
 
 protected:
     ~CapParticipant() = default;
@@ -75,6 +80,7 @@ public:
     u16 answer(const Op& op) const override;
     void commit(const Op& op, u16 answers) override;
     void abort(const Op& op) override;
+    void finished(const Op& op, Outcome outcome) override;
 
 private:
     u8 cores_;

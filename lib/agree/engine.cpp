@@ -198,7 +198,9 @@ void Engine::try_vote(u8 coordinator) {
             return;
         }
         s.local = app_.prepare(s.op);
-        if (s.local != Vote::Yes) s.local = Vote::Refused;  // the application may only say yes or no
+        // Yes, no, or "not now" (Conflict: retried after a backoff, like a lost lock).
+        if (s.local == Vote::Conflict) ++stats_.conflicts;
+        else if (s.local != Vote::Yes) s.local = Vote::Refused;
         s.locked = s.local == Vote::Yes;
         if (s.locked) s.answers |= app_.answer(s.op);
     }

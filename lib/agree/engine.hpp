@@ -75,7 +75,10 @@ public:
     virtual usize claims(const Op&, Claim (&)[kMaxClaims]) const { return 0; }
     // Check the local state. Yes means "I can apply it and have reserved
     // what it needs, so nothing local will change that"; Refused means the
-    // operation must fail. (Conflict is the engine's own answer.)
+    // operation must fail; Conflict means "not now": local state that no
+    // claim covers is in transition (a capability on its way to another
+    // core), and the coordinator retries after its backoff, as after a lost
+    // lock. Conflict must be transient, or the operation never ends.
     virtual Vote prepare(const Op&) { return Vote::Refused; }
     // Bits this core adds to its Yes vote: the only way a participant tells
     // the others something. The engine ORs them over every core and passes

@@ -153,6 +153,43 @@ bool CapTable::range_in_use(PhysAddr base, u64 bytes) const {
     return false;
 }
 
+u64 CapTable::count_in_range(PhysAddr base, u64 bytes) const {
+    const Extent want{Space::Memory, base, base + bytes};
+    // As range_in_use: descend through the capabilities that strictly contain
+    // the range; at the first level where some do not, every overlapping one
+    // lies inside the range (siblings do not overlap), so count each with its
+    // whole subtree. The walk climbs back through parent links: no recursion.
+    u64 n = 0;
+    const Cte* node = &root_;
+    while (node != nullptr) {
+        const Cte* next = nullptr;
+        for (const Cte* c = node->first_child_; c != nullptr; c = c->next_) {
+            const Extent e = extent_of(c->cap_);
+            if (!overlaps(e, want)) continue;
+            if (contains(e, want) && (e.begin != want.begin || e.end != want.end)) {
+                if (next == nullptr) next = detail::group_head(c);
+                continue;
+            }
+            ++n;
+            const Cte* cur = c->first_child_;  // only a group head has children
+            while (cur != nullptr) {
+                ++n;
+                if (cur->first_child_ != nullptr) {
+                    cur = cur->first_child_;
+                    continue;
+                }
+                while (cur != nullptr && cur->next_ == nullptr) {
+                    cur = cur->parent_;
+                    if (cur == c) cur = nullptr;
+                }
+                if (cur != nullptr) cur = cur->next_;
+            }
+        }
+        node = next;
+    }
+    return n;
+}
+
 u64 CapTable::remove_object(const Capability& like, Reclaimer* r) {
     // Descend from the root through the capabilities whose extent holds the
     // object's (siblings are sorted, parents contain their children).

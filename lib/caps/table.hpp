@@ -148,6 +148,13 @@ public:
     // object there would overlap. This core's vote on a retype of the range
     // that another core wants to make from a capability with remote copies.
     bool range_in_use(PhysAddr base, u64 bytes) const;
+    // How many capabilities here overlap physical [base, base + bytes)
+    // without strictly containing it: every copy of an object of exactly
+    // that range, everything made inside it, and all their descendants.
+    // 0 means nothing on this core keeps the memory in use (the capabilities
+    // it was cut from do not count). This core's answer to "is this the last
+    // copy?" when an object with remote copies is deleted.
+    u64 count_in_range(PhysAddr base, u64 bytes) const;
 
     Result<CapInfo> identify(const Cte& slot) const;
     // Replaces the remote-relation flags of every local copy of the object.

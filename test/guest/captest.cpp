@@ -74,12 +74,16 @@ extern "C" int domain_main(u32 core, u32 cores) {
 
     // Send ours to the next core.
     u32 next = (core + 1) % cores, previous = (core + cores - 1) % cores;
-    check(ask(monitor.send_cap(*mine, next, &sent)).ok() && (sent.ticket >> 32) == core, "sendCap to the next core");
+    check(ask(monitor.send_cap(*mine, next, &sent)).ok() && (sent.ticket >> 32) == core && (sent.ticket & 0xFFFFFF) == 0,
+          "sendCap to the next core");
     check(identify(*mine, id) == Error::Ok && (id.remote & 1) != 0, "our Frame is now marked as having a remote copy");
 
     // Claim the previous core's: it may not have arrived yet.
     u32 theirs = g_slots.next().value_or(0);
-    u64 ticket = u64{previous} << 32;
+    // Tickets are (core << 32) | (program tag << 24) | sequence: the same
+    // program has the same tag on every core (docs/monitor.md).
+    const u64 tag_bits = sent.ticket & (u64{0xFF} << 24);
+    u64 ticket = (u64{previous} << 32) | tag_bits;
     Status claimed = Error::NotFound;
     const auto& df = *reinterpret_cast<const abi::DispatcherFrame*>(abi::kDispatcherFrameAddress);
     u64 until = now() + 10 * df.tsc_hz;  // ten seconds
@@ -105,11 +109,11 @@ extern "C" int domain_main(u32 core, u32 cores) {
     u32 my_ram = g_slots.next().value_or(0), their_ram = g_slots.next().value_or(0);
     u32 won = 0;
     check(ask(monitor.alloc_ram(16, my_ram)).ok(), "allocRam of 64 KiB to send");
-    check(ask(monitor.send_cap(my_ram, next, &sent)).ok() && sent.ticket == ((u64{core} << 32) | 1), "sendCap of RAM");
+    check(ask(monitor.send_cap(my_ram, next, &sent)).ok() && sent.ticket == ((u64{core} << 32) | tag_bits | 1), "sendCap of RAM");
     claimed = Error::NotFound;
     until = now() + 10 * df.tsc_hz;
     while (claimed.error() == Error::NotFound && now() < until) {
-        claimed = ask(monitor.receive_cap((u64{previous} << 32) | 1, their_ram));
+        claimed = ask(monitor.receive_cap((u64{previous} << 32) | tag_bits | 1, their_ram));
         if (claimed.error() == Error::NotFound) yield();
     }
     check(claimed.ok(), "receiveCap of the previous core's RAM");

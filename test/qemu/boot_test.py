@@ -84,6 +84,47 @@ def check(a, exit_code, log):
             problems.append(f"no 'AGREE ok replicas={a.cores} identical={a.cores}' line")
         elif a.cores > 1 and m.group(1) == "0":
             problems.append("the memory storm moved no chunk between cores")
+        # The capability storm (test/guest/capstorm.cpp): on every core, every
+        # check passed; over all cores, one winner per contended page, one
+        # last delete per object both holders deleted (and per token), every
+        # revoked or deleted object gone, memory given back handed out again.
+        # Core 0's monitor found, after quiescence, every storm piece back in
+        # its owner's pool, no capability surviving a revoke, no free pool
+        # memory covered by a capability, no offer left waiting (CAPS).
+        storms = {}
+        for k in range(a.cores):
+            m = re.search(rf"\[c{k}\] capstorm: CAPSTORM core={k} passed=(\d+) failed=(\d+) rounds=(\d+) (.*)", log)
+            if not m:
+                problems.append(f"no CAPSTORM summary from core {k}")
+                continue
+            fields = dict(kv.split("=", 1) for kv in m.group(4).split())
+            fields.update(passed=m.group(1), failed=m.group(2), rounds=m.group(3))
+            storms[k] = {key: int(v) for key, v in fields.items()}
+            if m.group(2) != "0":
+                problems.append(f"core {k}: capstorm failed={m.group(2)}")
+        if len(storms) == a.cores:
+            rounds = storms[0]["rounds"]
+            total = lambda key: sum(st.get(key, 0) for st in storms.values())
+            if a.cores == 1:
+                if total("local_last") != rounds:
+                    problems.append(f"capstorm on one core: {total('local_last')} last local deletes, expected {rounds}")
+            else:
+                both = len([r for r in range(rounds) if r % 3 == 2])
+                expect = {"won": a.cores * rounds, "last_pairs": a.cores * both, "token_last": 4 * a.cores,
+                          "gone": a.cores * rounds, "local_last": 2 * a.cores * rounds, "revokes": a.cores * (rounds - both),
+                          "tags_bad": 0}
+                for key, want in expect.items():
+                    if total(key) != want:
+                        problems.append(f"capstorm: {key} adds up to {total(key)} over the cores, expected {want}")
+                if total("again") == 0:
+                    problems.append("capstorm: no allocation after the storm reused memory a delete or revoke gave back")
+        caps = re.search(rf"CAPS ok monitors={a.cores} storm_outstanding=0 survivors=0 held_free=0 refused_give_backs=0 "
+                         rf"offers_waiting=0 given_back=(\d+) reused=(\d+) deletes_agreed=(\d+) deletes_local=(\d+) "
+                         rf"revokes=(\d+)", log)
+        if not caps:
+            problems.append(f"no clean 'CAPS ok monitors={a.cores} storm_outstanding=0 survivors=0 ...' line")
+        elif a.cores > 1 and "0" in (caps.group(1), caps.group(2), caps.group(3), caps.group(5)):
+            problems.append("CAPS: the storm gave back, reused, deleted with agreement or revoked nothing")
         # The in-guest suites: every core's usertest passed and then died alone
         # for touching kernel memory; every core's fuzzer left the kernel working.
         for k in range(a.cores):

@@ -42,6 +42,10 @@ public:
     Vote prepare(const Op&) override {
         ++prepares;
         if (refuse) return Vote::Refused;
+        if (not_now > 0) {
+            --not_now;
+            return Vote::Conflict;
+        }
         ++reserved;
         return Vote::Yes;
     }
@@ -57,6 +61,7 @@ public:
     void finished(const Op&, Outcome o) override { outcomes.push_back(o); }
 
     bool refuse = false;
+    int not_now = 0;  // answer Conflict this many times
     int prepares = 0, commits = 0, aborts = 0, reserved = 0;
     u64 value = 0;
     std::vector<Outcome> outcomes;

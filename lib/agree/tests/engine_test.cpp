@@ -60,6 +60,30 @@ TEST_CASE("A refusal aborts everywhere, undoes reservations and is not retried",
     CHECK(cl.engine(0).stats().retries == 0);
 }
 
+TEST_CASE("An application's 'not now' aborts the attempt everywhere and the retry commits", "[agree]") {
+    Cluster cl(Topology::tree(5, 2));
+    cl.app(3).not_now = 2;
+    REQUIRE(cl.engine(0).start(key_op(0, 10, 5)).ok());
+    cl.run();
+    for (u8 c = 0; c < 5; ++c) CHECK(cl.app(c).commits == 0);
+    CHECK(cl.engine(0).state() == CoordinatorState::Backoff);
+    for (u64 now = 1; now < 100000 && !cl.engine(0).idle(); now *= 2) {
+        cl.poll(now);
+        cl.run();
+    }
+    CHECK(cl.engine(0).idle());
+    for (u8 c = 0; c < 5; ++c) {
+        CHECK(cl.app(c).commits == 1);
+        CHECK(cl.app(c).value == 5);
+        CHECK(cl.app(c).reserved == 0);
+        CHECK_FALSE(cl.engine(c).busy());
+    }
+    CHECK(cl.engine(0).stats().retries == 2);
+    CHECK(cl.engine(3).stats().conflicts == 2);
+    REQUIRE(cl.app(0).outcomes.size() == 1);
+    CHECK(cl.app(0).outcomes[0] == Outcome::Committed);
+}
+
 TEST_CASE("Every repeated message is recognised and changes nothing", "[agree]") {
     Cluster cl(Topology::flat(3));
     REQUIRE(cl.engine(0).start(key_op(0, 10, 7)).ok());

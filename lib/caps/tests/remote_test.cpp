@@ -158,3 +158,30 @@ TEST_CASE("range_in_use: what a retype of a range agreed by every core must not 
     CHECK(w.table.range_in_use(ram, w.s(0).cap().bytes));     // the RAM itself: not strictly inside anything
     CHECK_FALSE(w.table.range_in_use(0x7000000000, kPage));   // memory nothing here names
 }
+
+TEST_CASE("count_in_range: copies, objects made inside and their descendants, never what contains the range", "[caps]") {
+    World w;
+    const PhysAddr ram = w.s(0).cap().base;
+    CHECK(w.table.count_in_range(ram, 16 * kPage) == 0);  // inside the boot RAM: nothing made there
+    // A 16-page RAM piece, a copy, two Frames from it, a smaller Frame from one of those.
+    REQUIRE(w.retype_at(0, CapType::Ram, 16 * kPage, 1, 10).ok());
+    const PhysAddr piece = w.s(10).cap().base;
+    CHECK(w.table.count_in_range(piece, 16 * kPage) == 1);
+    REQUIRE(w.table.copy(w.s(10), w.s(11)).ok());
+    CHECK(w.table.count_in_range(piece, 16 * kPage) == 2);
+    REQUIRE(w.retype_at(10, CapType::Frame, 2 * kPage, 2, 12).ok());
+    REQUIRE(w.retype_at(12, CapType::Frame, kPage, 1, 14).ok());
+    CHECK(w.table.count_in_range(piece, 16 * kPage) == 5);  // both copies, both Frames, the small Frame
+    CHECK(w.table.count_in_range(piece, 2 * kPage) == 2);   // the first Frame and its child
+    CHECK(w.table.count_in_range(piece + 2 * kPage, 2 * kPage) == 1);
+    CHECK(w.table.count_in_range(piece + 4 * kPage, 4 * kPage) == 0);  // free inside the piece
+    CHECK(w.table.count_in_range(piece, kPage) == 1);        // the small Frame only
+    CHECK(w.table.count_in_range(piece, 32 * kPage) == 5);  // a range around the piece
+    // Deleting shrinks the count; the piece's memory is free once it is 0.
+    for (u64 i : {14, 13, 12, 11}) REQUIRE(w.table.delete_cap(w.s(i)).ok());
+    CHECK(w.table.count_in_range(piece, 16 * kPage) == 1);
+    REQUIRE(w.table.delete_cap(w.s(10)).ok());
+    CHECK(w.table.count_in_range(piece, 16 * kPage) == 0);
+    CHECK(w.table.count_in_range(0x7000000000, kPage) == 0);  // memory nothing here names
+    CHECK(w.check().ok());
+}
