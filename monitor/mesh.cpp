@@ -54,6 +54,10 @@ struct PeerHandler {
     void cap_offer(const midl::MonitorPeer::CapOfferParams& p) {
         record_offer(p.ticket, p.cap_type, p.rights, p.base, p.bytes);
     }
+    void channel_offer(const midl::MonitorPeer::ChannelOfferParams& p) {
+        channel_offered(peer, p.name.c_str(), p.port, p.cap_type, p.rights, p.base, p.bytes);
+    }
+    void start_service(const midl::MonitorPeer::StartServiceParams& p) { start_service_here(p.name.c_str()); }
     void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
         if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
         g_ended[p.core] = {true, p.programs, p.failed};
@@ -195,6 +199,32 @@ Status send_pool_announce(u32 to, u32 first, u32 count) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.pool_announce(g_self.core, first, count));
+    (void)p->client.poll(0);
+    return {};
+}
+
+Status send_channel_offer(u32 to, const char* name, u32 port, u32 type, u32 rights, u64 base, u64 bytes) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    midl::MonitorPeer::ChannelOfferParams m;
+    TRY_STATUS(m.name.assign(name));
+    m.from_core = g_self.core;  // informational: the receiver takes the channel's other end as the sender
+    m.port = port;
+    m.cap_type = type;
+    m.rights = rights;
+    m.base = base;
+    m.bytes = bytes;
+    TRY_STATUS(p->client.channel_offer(m));
+    (void)p->client.poll(0);
+    return {};
+}
+
+Status send_start_service(u32 to, const char* name) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    midl::MonitorPeer::StartServiceParams m;
+    TRY_STATUS(m.name.assign(name));
+    TRY_STATUS(p->client.start_service(m));
     (void)p->client.poll(0);
     return {};
 }

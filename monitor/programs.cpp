@@ -28,6 +28,12 @@ struct LocalService {
     Status receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&);
     Status revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&);
     Status retype_cap(const midl::Local::RetypeCapParams& p, midl::Local::RetypeCapResults&);
+    // Services (services.cpp, names.cpp).
+    Status register_name(const midl::Local::RegisterNameParams& p, midl::Local::RegisterNameResults&);
+    Status lookup(const midl::Local::LookupParams& p, midl::Local::LookupResults& r);
+    Status connect(const midl::Local::ConnectParams& p, midl::Local::ConnectResults&);
+    Status accept_channel(const midl::Local::AcceptChannelParams& p, midl::Local::AcceptChannelResults& r);
+    Status service_stop(const midl::Local::ServiceStopParams&, midl::Local::ServiceStopResults& r);
 };
 
 struct Program {
@@ -42,6 +48,7 @@ struct Program {
     midl::LocalServer<LocalService, urpc::Endpoint> server;
     bool ended = false;
     int exit_code = 0;
+    bool is_service = false;  // a service's replica: it ends when asked to, not on its own
 };
 
 alignas(Program) u8 g_program_storage[kMaxPrograms][sizeof(Program)];
@@ -76,21 +83,42 @@ Status LocalService::revoke_cap(const midl::Local::RevokeCapParams& p, midl::Loc
     return revoke_everywhere(program->child.root, p.slot);
 }
 
+Status LocalService::register_name(const midl::Local::RegisterNameParams& p, midl::Local::RegisterNameResults&) {
+    return service_register(program->child.root, p.name.c_str());
+}
+
+Status LocalService::lookup(const midl::Local::LookupParams& p, midl::Local::LookupResults& r) {
+    return service_lookup(p.name.c_str(), r.cores, r.planned);
+}
+
+Status LocalService::connect(const midl::Local::ConnectParams& p, midl::Local::ConnectResults&) {
+    return service_connect(program->child.root, p.name.c_str(), p.to_core, p.port, p.slot);
+}
+
+Status LocalService::accept_channel(const midl::Local::AcceptChannelParams& p, midl::Local::AcceptChannelResults& r) {
+    return service_accept(program->child.root, p.slot, r.found, r.from_core, r.port);
+}
+
+Status LocalService::service_stop(const midl::Local::ServiceStopParams&, midl::Local::ServiceStopResults& r) {
+    r.stop = service_stop_requested();
+    return {};
+}
+
 Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&) {
     return claim_cap(program->child.root, p.ticket, p.slot);
 }
 
-void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam) {
+Program* start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam) {
     if (g_program_count == kMaxPrograms) {
         user::printf("cannot start %s: at most %zu programs per core", name, kMaxPrograms);
-        return;
+        return nullptr;
     }
     auto channel = g_self.ram->make(u32(CapType::Frame), 12);
     auto f = channel.ok() ? map_channel(*channel, kProgramVa + u64{g_program_count} * kPageSize)
                           : Result<urpc::Frame*>(channel.error());
     if (!f.ok()) {
         user::printf("cannot start %s: no channel: %s", name, error_name(f.error()));
-        return;
+        return nullptr;
     }
     (*f)->reset();
     user::Spawner::Options full;
@@ -105,22 +133,27 @@ void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam
     auto child = spawner.start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
     if (!child.ok()) {
         user::printf("cannot start %s: %s", name, error_name(child.error()));
-        return;
+        return nullptr;
     }
-    g_programs[g_program_count] = new (g_program_storage[g_program_count]) Program(name, *child, **f);
-    ++g_program_count;
+    Program* p = new (g_program_storage[g_program_count]) Program(name, *child, **f);
+    g_programs[g_program_count++] = p;
+    return p;
+}
+
+user::Spawner& spawner() {
+    static user::Spawner s(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
+    return s;
 }
 
 }  // namespace
 
 void start_programs() {
     boot::CommandLine cmdline(frame().cmdline);
-    static user::Spawner spawner(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
     if (cmdline.has("test")) {
-        start(spawner, "usertest");
-        start(spawner, "syscallfuzz", 2 << 20);
-        start(spawner, "captest", 1 << 20);
-        start(spawner, "memstorm", 1 << 20);
+        start(spawner(), "usertest");
+        start(spawner(), "syscallfuzz", 2 << 20);
+        start(spawner(), "captest", 1 << 20);
+        start(spawner(), "memstorm", 1 << 20);
     }
     // run=NAME: that boot module on core 0; run=NAME:all on every core.
     static char run[40];
@@ -128,8 +161,22 @@ void start_programs() {
         usize n = str_len(run);
         bool every_core = n > 4 && str_eq(run + n - 4, ":all");
         if (every_core) run[n - 4] = '\0';
-        if (every_core || g_self.core == 0) start(spawner, run);
+        if (every_core || g_self.core == 0) start(spawner(), run);
     }
+}
+
+void start_service_program(const char* name) {
+    // 1 MiB, a chunk of the pool: a monitor's general block (its own objects,
+    // the programs' images) stays for the programs of the run.
+    Program* p = start(spawner(), name, 1 << 20);
+    if (p != nullptr) p->is_service = true;
+}
+
+bool services_ended() {
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->is_service && !g_programs[i]->ended) return false;
+    }
+    return true;
 }
 
 void serve_programs() {
@@ -151,11 +198,16 @@ void serve_programs() {
     serving = false;
 }
 
-u32 program_count() { return g_program_count; }
+u32 program_count() {
+    u32 n = 0;
+    for (u32 i = 0; i < g_program_count; ++i) n += g_programs[i]->is_service ? 0 : 1;
+    return n;
+}
 
 bool programs_ended(u32& failed) {
     failed = 0;
     for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->is_service) continue;  // services end when asked to (stop_services)
         if (!g_programs[i]->ended) return false;
         if (g_programs[i]->exit_code != 0) ++failed;
     }
