@@ -58,8 +58,21 @@ ensure_configured() {
   fi
 }
 
+# A service folder added or removed (services/discover.py) needs Meson to
+# look again: ninja alone only notices edited meson.build files.
+ensure_services_discovered() {
+  local seen="$BUILD/services-discovered.txt"
+  [ -f "$seen" ] || return 0
+  if [ "$(python3 "$ROOT/services/discover.py" "$ROOT/services")" != "$(cat "$seen")" ]; then
+    echo "./os: the service folders changed; reconfiguring" >&2
+    meson setup --reconfigure "$BUILD" "$ROOT" >"$ROOT/.setup.log" 2>&1 || { cat "$ROOT/.setup.log" >&2; die "meson setup --reconfigure failed"; }
+    rm -f "$ROOT/.setup.log"
+  fi
+}
+
 build() {
   ensure_configured
+  ensure_services_discovered
   local log="$BUILD/last-build.log"
   if ! ninja -C "$BUILD" >"$log" 2>&1; then
     grep -v '^\[' "$log" | tail -n 60 >&2

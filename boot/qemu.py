@@ -114,7 +114,22 @@ def artifacts(build_dir, args=()):
         name = word[4:].removesuffix(":all")
         if word.startswith("run=") and os.path.exists(os.path.join(guest, name + ".elf")):
             modules.append(os.path.join(guest, name + ".elf"))
-    return kernel, iso, modules
+    return kernel, iso, modules + service_modules(build_dir)
+
+
+def service_modules(build_dir):
+    """The services (docs/services.md): the manifest the build generated and
+    every service it lists, in every image; they start only when used."""
+    manifest = os.path.join(build_dir, "services", "services.txt")
+    if not os.path.exists(manifest):
+        return []
+    modules = [manifest]
+    with open(manifest) as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if words:
+                modules.append(os.path.join(build_dir, "services", words[0] + ".elf"))
+    return modules
 
 
 def qemu_command(a, tmpdir):

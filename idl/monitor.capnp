@@ -88,6 +88,16 @@ interface MonitorPeer {
   # [base, base + bytes) any more; if it is a piece handed out there, it
   # goes back to that core's pool.
   pieceFree @7 (base :UInt64, bytes :UInt64) $Urpc.oneway;
+  # Services (docs/services.md). A channel a program on the sender's core
+  # opened to the replica of service `name` on the receiver's core
+  # (Local.connect): a 4 KiB Frame, described as capOffer describes one,
+  # which waits here until that replica takes it (Local.acceptChannel).
+  channelOffer @8 (name :Text $Urpc.maxLength(23), fromCore :UInt32, port :UInt32,
+                   capType :UInt32, rights :UInt32, base :UInt64, bytes :UInt64) $Urpc.oneway;
+  # Start service `name` on the receiver's core if the manifest places a
+  # replica there and it is not running yet (a service starts when it is
+  # first looked up or connected to).
+  startService @9 (name :Text $Urpc.maxLength(23)) $Urpc.oneway;
 }
 
 interface Local {
@@ -140,4 +150,30 @@ interface Local {
   # before the delete could be agreed. Busy: an agreed operation of this
   # monitor is running; ask again.
   deleteCap @6 (slot :UInt32) -> (last :Bool);
+  # The name service (docs/services/names.md): the caller runs a replica of
+  # service `name` on this core. An agreed operation of every monitor: on
+  # return every core's table has it. InvalidArgument: not a name
+  # (1..23 of a-z 0-9 _ -); NoRights: the table is full.
+  registerName @7 (name :Text $Urpc.maxLength(23)) -> ();
+
+  # The cores that registered `name` (bit n: core n), read from this core's
+  # replica of the table, and the cores the service manifest places it on
+  # (0 if the manifest does not list it). Looking up a listed service starts
+  # it on its cores if it is not running yet.
+  lookup @8 (name :Text $Urpc.maxLength(23)) -> (cores :UInt64, planned :UInt64);
+
+  # A channel to the replica of service `name` on core `toCore`: a fresh
+  # 4 KiB Frame placed in the caller's empty slot `slot` (the caller is
+  # side A of a URPC channel on it); the other end waits for that replica,
+  # which takes it with acceptChannel. `port` is the service's own: it tells
+  # the replica what kind of peer connects (docs/services.md: 0 a client,
+  # 1 another replica). NotFound: no such service there.
+  connect @9 (name :Text $Urpc.maxLength(23), toCore :UInt32, port :UInt32, slot :UInt32) -> ();
+
+  # The oldest channel opened to a service the caller registered on this
+  # core, placed in its empty slot `slot` (side B); found = false if none waits.
+  acceptChannel @10 (slot :UInt32) -> (found :Bool, fromCore :UInt32, port :UInt32);
+
+  # Whether the system is shutting down: a service polls it and ends.
+  serviceStop @11 () -> (stop :Bool);
 }

@@ -43,7 +43,7 @@ void wake_peers() {
 void idle_wait() {
     wake_peers();
     u32 failed = 0;
-    if (!programs_ended(failed)) {  // a program may be waiting for us: its requests are only polled
+    if (!programs_ended(failed) || !services_ended()) {  // a program may be waiting for us: its requests are only polled
         user::yield();
         return;
     }

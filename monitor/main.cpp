@@ -153,6 +153,7 @@ int run_other_monitor() {
         }
         idle_wait();
     }
+    stop_services();
     // Answer the last requests (the finish came after them) before ending.
     for (int i = 0; i < 100 && server.replying(); ++i) (void)server.poll();
     return refusals_failed == 0 ? 0 : 1;
@@ -396,6 +397,7 @@ int run_core0_monitor() {
         (void)g_control[n]->client.poll();
     }
     finish_when_programs_end(started);
+    stop_services();
     return failed == 0 && mesh_failed == 0 && monitors == g_self.cores ? 0 : 1;
 }
 
@@ -411,6 +413,7 @@ void serve_all() {
         g_in_control = false;
     }
     serve_programs();
+    serve_services();
     wake_peers();
 }
 

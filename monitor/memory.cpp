@@ -222,6 +222,7 @@ Result<u32> init_memory(u32& general_log2) {
     g_router.route(agree::kFamilyOwnership, *g_pool);
     register_bench_family(g_router);
     register_cap_family(g_router);
+    register_names_family(g_router);
     g_engine = new (g_engine_storage) agree::Engine(static_cast<u8>(g_self.core), topology, g_net, g_router);
     return general;
 }
@@ -293,6 +294,8 @@ void serve_agreement() {
 }
 
 Status start_agreement(const agree::Op& op) { return g_engine->start(op); }
+
+agree::Engine& agreement_engine() { return *g_engine; }
 
 Status wait_for_agreement() {
     u64 until = deadline();

@@ -58,6 +58,10 @@ struct PeerHandler {
         if ((p.ticket >> 32) == g_self.core) offer_recorded(p.ticket);  // only our own tickets
     }
     void piece_free(const midl::MonitorPeer::PieceFreeParams& p) { piece_free_received(p.base, p.bytes); }
+    void channel_offer(const midl::MonitorPeer::ChannelOfferParams& p) {
+        channel_offered(peer, p.name.c_str(), p.port, p.cap_type, p.rights, p.base, p.bytes);
+    }
+    void start_service(const midl::MonitorPeer::StartServiceParams& p) { start_service_here(p.name.c_str()); }
     void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
         if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
         g_ended[p.core] = {true, p.programs, p.failed};
@@ -207,6 +211,18 @@ Status send_offer_recorded(u32 to, u64 ticket) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.cap_offer_recorded(ticket));
+Status send_channel_offer(u32 to, const char* name, u32 port, u32 type, u32 rights, u64 base, u64 bytes) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    midl::MonitorPeer::ChannelOfferParams m;
+    TRY_STATUS(m.name.assign(name));
+    m.from_core = g_self.core;  // informational: the receiver takes the channel's other end as the sender
+    m.port = port;
+    m.cap_type = type;
+    m.rights = rights;
+    m.base = base;
+    m.bytes = bytes;
+    TRY_STATUS(p->client.channel_offer(m));
     (void)p->client.poll(0);
     return {};
 }
@@ -215,6 +231,12 @@ Status send_piece_free(u32 to, u64 base, u64 bytes) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.piece_free(base, bytes));
+Status send_start_service(u32 to, const char* name) {
+    Peer* p = find_peer(to);
+    if (p == nullptr) return Error::NotFound;
+    midl::MonitorPeer::StartServiceParams m;
+    TRY_STATUS(m.name.assign(name));
+    TRY_STATUS(p->client.start_service(m));
     (void)p->client.poll(0);
     return {};
 }

@@ -8,7 +8,9 @@
 #include "abi/caps.hpp"
 #include "agree/capops.hpp"
 #include "agree/message.hpp"
+#include "agree/engine.hpp"
 #include "agree/router.hpp"
+#include "svc/names.hpp"
 #include "abi/syscalls.hpp"
 #include "monitor.urpc.hpp"
 #include "urpc/endpoint.hpp"
@@ -235,5 +237,32 @@ struct Checks {
 };
 u32 check_kernel_refusals();
 u32 check_irq();  // core 0
+
+// ---- names.cpp: the name service's table, agreed by every monitor ----
+void register_names_family(agree::Router& router);
+void serve_names();  // starts this monitor's next queued registration
+// Registers or withdraws this core under `name` and waits until every
+// replica has it (InvalidArgument: not a name; NoRights: the table is full).
+Status name_update(svc::NameAction action, const char* name);
+u64 lookup_name(const char* name);  // the cores that registered it
+// memory.cpp: the engine every agreed family shares.
+agree::Engine& agreement_engine();
+
+// ---- services.cpp: the manifest, channels to services, the end ----
+Status service_register(u32 child_root, const char* name);
+Status service_lookup(const char* name, u64& cores, u64& planned);
+Status service_connect(u32 child_root, const char* name, u32 to_core, u32 port, u32 slot);
+Status service_accept(u32 child_root, u32 slot, bool& found, u32& from_core, u32& port);
+bool service_stop_requested();
+void channel_offered(u32 from_core, const char* name, u32 port, u32 type, u32 rights, u64 base, u64 bytes);
+void start_service_here(const char* name);  // MonitorPeer.startService
+void serve_services();                      // from serve_all
+void stop_services();                       // asks this core's services to end and waits for them
+// programs.cpp: services are programs that end when asked to.
+void start_service_program(const char* name);
+bool services_ended();
+// mesh.cpp
+Status send_channel_offer(u32 to, const char* name, u32 port, u32 type, u32 rights, u64 base, u64 bytes);
+Status send_start_service(u32 to, const char* name);
 
 }  // namespace mk::monitor

@@ -29,6 +29,12 @@ struct LocalService {
     Status revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&);
     Status retype_cap(const midl::Local::RetypeCapParams& p, midl::Local::RetypeCapResults&);
     Status delete_cap(const midl::Local::DeleteCapParams& p, midl::Local::DeleteCapResults& r);
+    // Services (services.cpp, names.cpp).
+    Status register_name(const midl::Local::RegisterNameParams& p, midl::Local::RegisterNameResults&);
+    Status lookup(const midl::Local::LookupParams& p, midl::Local::LookupResults& r);
+    Status connect(const midl::Local::ConnectParams& p, midl::Local::ConnectResults&);
+    Status accept_channel(const midl::Local::AcceptChannelParams& p, midl::Local::AcceptChannelResults& r);
+    Status service_stop(const midl::Local::ServiceStopParams&, midl::Local::ServiceStopResults& r);
 };
 
 struct Program {
@@ -45,6 +51,7 @@ struct Program {
     int exit_code = 0;
     u8 tag = 0;  // of the pieces allocated for it, and of its tickets
     u32 offers = 0;
+    bool is_service = false;  // a service's replica: it ends when asked to, not on its own
 };
 
 alignas(Program) u8 g_program_storage[kMaxPrograms][sizeof(Program)];
@@ -84,6 +91,24 @@ Status LocalService::revoke_cap(const midl::Local::RevokeCapParams& p, midl::Loc
 
 Status LocalService::delete_cap(const midl::Local::DeleteCapParams& p, midl::Local::DeleteCapResults& r) {
     r.last = TRY(monitor::delete_cap(program->child.root, p.slot));
+Status LocalService::register_name(const midl::Local::RegisterNameParams& p, midl::Local::RegisterNameResults&) {
+    return service_register(program->child.root, p.name.c_str());
+}
+
+Status LocalService::lookup(const midl::Local::LookupParams& p, midl::Local::LookupResults& r) {
+    return service_lookup(p.name.c_str(), r.cores, r.planned);
+}
+
+Status LocalService::connect(const midl::Local::ConnectParams& p, midl::Local::ConnectResults&) {
+    return service_connect(program->child.root, p.name.c_str(), p.to_core, p.port, p.slot);
+}
+
+Status LocalService::accept_channel(const midl::Local::AcceptChannelParams& p, midl::Local::AcceptChannelResults& r) {
+    return service_accept(program->child.root, p.slot, r.found, r.from_core, r.port);
+}
+
+Status LocalService::service_stop(const midl::Local::ServiceStopParams&, midl::Local::ServiceStopResults& r) {
+    r.stop = service_stop_requested();
     return {};
 }
 
@@ -91,17 +116,17 @@ Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::L
     return claim_cap(program->child.root, p.ticket, p.slot);
 }
 
-void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam) {
+Program* start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam) {
     if (g_program_count == kMaxPrograms) {
         user::printf("cannot start %s: at most %zu programs per core", name, kMaxPrograms);
-        return;
+        return nullptr;
     }
     auto channel = g_self.ram->make(u32(CapType::Frame), 12);
     auto f = channel.ok() ? map_channel(*channel, kProgramVa + u64{g_program_count} * kPageSize)
                           : Result<urpc::Frame*>(channel.error());
     if (!f.ok()) {
         user::printf("cannot start %s: no channel: %s", name, error_name(f.error()));
-        return;
+        return nullptr;
     }
     (*f)->reset();
     user::Spawner::Options full;
@@ -116,24 +141,29 @@ void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam
     auto child = spawner.start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
     if (!child.ok()) {
         user::printf("cannot start %s: %s", name, error_name(child.error()));
-        return;
+        return nullptr;
     }
-    g_programs[g_program_count] = new (g_program_storage[g_program_count]) Program(name, *child, **f);
-    g_programs[g_program_count]->tag = static_cast<u8>(g_program_count + 1);
-    ++g_program_count;
+    Program* p = new (g_program_storage[g_program_count]) Program(name, *child, **f);
+    p->tag = static_cast<u8>(g_program_count + 1);
+    g_programs[g_program_count++] = p;
+    return p;
+}
+
+user::Spawner& spawner() {
+    static user::Spawner s(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
+    return s;
 }
 
 }  // namespace
 
 void start_programs() {
     boot::CommandLine cmdline(frame().cmdline);
-    static user::Spawner spawner(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
     if (cmdline.has("test")) {
-        start(spawner, "usertest");
-        start(spawner, "syscallfuzz", 2 << 20);
-        start(spawner, "captest", 1 << 20);
-        start(spawner, "memstorm", 1 << 20);
-        start(spawner, "capstorm", 1 << 20);
+        start(spawner(), "usertest");
+        start(spawner(), "syscallfuzz", 2 << 20);
+        start(spawner(), "captest", 1 << 20);
+        start(spawner(), "memstorm", 1 << 20);
+        start(spawner(), "capstorm", 1 << 20);
     }
     // run=NAME: that boot module on core 0; run=NAME:all on every core.
     static char run[40];
@@ -141,8 +171,22 @@ void start_programs() {
         usize n = str_len(run);
         bool every_core = n > 4 && str_eq(run + n - 4, ":all");
         if (every_core) run[n - 4] = '\0';
-        if (every_core || g_self.core == 0) start(spawner, run);
+        if (every_core || g_self.core == 0) start(spawner(), run);
     }
+}
+
+void start_service_program(const char* name) {
+    // 1 MiB, a chunk of the pool: a monitor's general block (its own objects,
+    // the programs' images) stays for the programs of the run.
+    Program* p = start(spawner(), name, 1 << 20);
+    if (p != nullptr) p->is_service = true;
+}
+
+bool services_ended() {
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->is_service && !g_programs[i]->ended) return false;
+    }
+    return true;
 }
 
 void serve_programs() {
@@ -164,7 +208,11 @@ void serve_programs() {
     serving = false;
 }
 
-u32 program_count() { return g_program_count; }
+u32 program_count() {
+    u32 n = 0;
+    for (u32 i = 0; i < g_program_count; ++i) n += g_programs[i]->is_service ? 0 : 1;
+    return n;
+}
 
 u8 program_tag(const char* name) {
     for (u32 i = 0; i < g_program_count; ++i) {
@@ -176,6 +224,7 @@ u8 program_tag(const char* name) {
 bool programs_ended(u32& failed) {
     failed = 0;
     for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->is_service) continue;  // services end when asked to (stop_services)
         if (!g_programs[i]->ended) return false;
         if (g_programs[i]->exit_code != 0) ++failed;
     }

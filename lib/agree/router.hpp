@@ -11,6 +11,8 @@ namespace mk::agree {
 inline constexpr u8 kFamilyOwnership = 1;
 inline constexpr u8 kFamilyCaps = 2;
 inline constexpr u8 kFamilyBench = 3;  // operations that only measure the protocol
+inline constexpr u8 kFamilyNames = 4;  // the name service's table (lib/svc/names.hpp)
+inline constexpr u8 kFamilyService = 5;  // a service's own replicated state, in its own engine (lib/svc)
 inline constexpr u8 kMaxFamilies = 8;
 
 // Claim spaces (Claim::space). Memory ownership and capability operations
@@ -18,6 +20,9 @@ inline constexpr u8 kMaxFamilies = 8;
 // inside it are ordered by the same locks.
 inline constexpr u8 kSpacePhysical = 1;
 inline constexpr u8 kSpaceBench = 2;  // one lock per coordinator: benchmark operations never conflict
+// One lock per replicated stream (lib/svc/replicated.hpp): all updates of a
+// stream are totally ordered.
+inline constexpr u8 kSpaceStream = 3;
 
 class Router final : public Application {
 public:

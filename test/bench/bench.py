@@ -676,6 +676,61 @@ def summarize_agree(rows: Sequence[Row]) -> str:
     return "\n".join(out)
 
 
+def scale_kv(args: argparse.Namespace, counts: List[int]) -> List[str]:
+    """The tutorial service (services/kv): every core's kvtest hammers its own
+    replica at once; each update's latency is agreement among all replicas
+    plus the apply, measured by the client (call to reply). One boot per core
+    count; 1 core is the baseline (one replica: no agreement messages)."""
+    check_kernel(args)
+    out: List[str] = []
+    for i, n in enumerate(counts, 1):
+        left = _remaining(args)
+        cmd = qemu_cmd(args, n, ["run=kvtest:all", "shutdown"])
+        cmd[cmd.index("--timeout") + 1] = str(int(min(left, 1500)))
+        lines = run_streaming(cmd, f"kv, {n} cores ({i} of {len(counts)})", left)
+        rows = [l for l in serial_rows(lines) if l.startswith("CSV kv,update_latency,")]
+        cores_seen = {l.split(",")[4] for l in rows}
+        if len(cores_seen) != n:
+            raise BenchError(f"kv, {n} cores: latency rows from {len(cores_seen)} cores")
+        if not any(f"KV ok replicas={n} identical={n}" in l for l in lines):
+            raise BenchError(f"kv, {n} cores: no 'KV ok replicas={n} identical={n}' line (replicas differ?)")
+        out += rows
+    return out
+
+
+def _kv_medians(rows: Sequence[Row]) -> Dict[int, Tuple[float, float, float]]:
+    """Per core count: the median over cores of each core's median, the
+    lowest and the highest per-core median (ns)."""
+    out = {}
+    for n in sorted({r.cores for r in rows if r.suite == "kv"}):
+        meds = sorted(r.median for r in rows if r.suite == "kv" and r.cores == n and r.unit == "ns")
+        if meds:
+            out[n] = (meds[len(meds) // 2], meds[0], meds[-1])
+    return out
+
+
+def plot_kv(ax, rows: Sequence[Row]) -> None:
+    pts = _kv_medians(rows)
+    xs = sorted(pts)
+    ax.errorbar(xs, [pts[n][0] for n in xs], yerr=[[pts[n][0] - pts[n][1] for n in xs], [pts[n][2] - pts[n][0] for n in xs]],
+                marker="o", capsize=3, color="tab:purple", label="kv update (bar: per-core medians' range)")
+    agree = sorted((r.cores, r.median) for r in rows if r.suite == "agree" and r.unit == "ns" and r.metric == "round_flat")
+    if agree:
+        ax.plot([p[0] for p in agree], [p[1] for p in agree], "--", marker="s", color="tab:blue",
+                label="agree round (monitors, idle system)")
+    ax.set_title("kv: replicated update latency, every core updating at once\n(client call to reply, median)")
+    ax.set_ylabel("ns per update")
+
+
+def summarize_kv(rows: Sequence[Row]) -> str:
+    out = ["kv: update latency of the tutorial service, every core updating its own replica at once (ns, median over",
+           "cores of each core's median; 1 core = one replica, no agreement messages)",
+           f"{'cores':>5}{'median':>14}{'lowest core':>14}{'highest core':>14}"]
+    for n, (med, lo, hi) in _kv_medians(rows).items():
+        out.append(f"{n:>5}{med:>14,.0f}{lo:>14,.0f}{hi:>14,.0f}")
+    return "\n".join(out)
+
+
 def _ns_rows(rows: Sequence[Row], suite: str) -> List[Row]:
     return [r for r in rows if r.suite == suite and r.unit == "ns"]
 
@@ -742,6 +797,8 @@ SCALE_EXPERIMENTS: Dict[str, Experiment] = {e.name: e for e in [
                scale_shared_update, plot_shared_update, summarize_shared_update),
     Experiment("agree", "agreement round latency and pipelined throughput (flat vs tree), allocation and chunk moves",
                scale_agree, plot_agree, summarize_agree),
+    Experiment("kv", "the tutorial service: replicated update latency with every core updating at once (1 core: baseline)",
+               scale_kv, plot_kv, summarize_kv),
     Experiment("linux-munmap", "Linux munmap of a page touched on every CPU (baseline for unmap with shootdown)",
                scale_linux_munmap, plot_linux_munmap, summarize_linux_munmap),
 ]}
