@@ -7,12 +7,15 @@
 //      core, claim the one the previous core sent, and contend with the
 //      next core for the first page of our RAM and with the previous core
 //      for the first page of theirs (Local.retypeCap): exactly one of the
-//      two contenders may win each page. A winner writes a tag into it.
+//      two contenders may win each page. A winner maps the page and writes
+//      a tag into it; after the last round it checks every tag.
 //   2. Barrier: a 4 KiB token to each neighbour, and theirs claimed.
 //   3. Fates, by round: the receiver revokes the object, or its owner does,
 //      or both holders delete their copies at the same time (winners first
 //      delete their Frames): exactly one of the two deletes may find it was
-//      the last copy. Winners check their tags first. After each fate a
+//      the last copy (their Frames were unmapped: a mapping holds a copy of
+//      its Frame; those of revoked objects stay mapped, and the revoke
+//      removes the mapping with them). After each fate a
 //      16 KiB piece is allocated and deleted here alone: it must be the
 //      last copy, and the next one should reuse its memory.
 //   4. Barrier. Every slot that held a revoked or deleted object is empty;
@@ -41,7 +44,7 @@ namespace {
 constexpr u32 kRam = abi::cap_address(abi::kRamCNode, 0);
 constexpr u32 kVSpace = abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace);
 constexpr u64 kFrameVa = 0x50000000000, kLinkVa = 0x60000000000;
-constexpr u32 kRounds = 12;
+constexpr u32 kRounds = 9;
 constexpr u32 kObjectLog2 = 16;  // 64 KiB objects
 constexpr u64 kTagMagic = 0x57A8'0000'0000'0000;
 
@@ -66,10 +69,10 @@ u32 next_slot() {
 Status ask(Result<idl::CallId> id) { return id.ok() ? g_link->wait(*id) : Status(id.error()); }
 
 // Calls `f` until it answers something other than Busy (the monitor runs
-// another agreed operation, or is moving memory here), for at most 30 s.
+// another agreed operation, or is moving memory here), for at most 60 s.
 template <typename F>
 Status until_not_busy(F f, u32& busy) {
-    u64 until = rdtsc() + 30 * hz();
+    u64 until = rdtsc() + 60 * hz();
     for (;;) {
         Status s = f();
         if (s.error() != Error::Busy || rdtsc() > until) return s;
@@ -133,7 +136,7 @@ extern "C" int domain_main(u32 core, u32 cores) {
     auto claim = [&](u32 from, u32 seq, u32 slot) {
         const u64 ticket = (u64{from} << 32) | tag_bits | seq;
         Status s = Error::NotFound;
-        for (u64 until = rdtsc() + 30 * hz(); s.error() == Error::NotFound && rdtsc() < until;) {
+        for (u64 until = rdtsc() + 60 * hz(); s.error() == Error::NotFound && rdtsc() < until;) {
             s = ask(monitor.receive_cap(ticket, slot));
             if (s.error() == Error::NotFound) yield();
         }
@@ -194,6 +197,24 @@ extern "C" int domain_main(u32 core, u32 cores) {
         }
     }
 
+    // Tags, once every core is past its allocations of this phase: only we
+    // may have written our Frames. Then the Frames of objects both holders
+    // will delete are unmapped (a mapping holds a copy of its Frame: the
+    // memory would stay in use); those of revoked objects stay mapped, and
+    // the revoke must take the mapping with it.
+    for (u32 r = 0; r < kRounds; ++r) {
+        for (int which = 0; which < 2; ++which) {
+            if ((which == 0 ? theirs_frame : mine_frame)[r] == 0) continue;
+            const u64 va = kFrameVa + (u64{r} * 2 + which) * kPageSize;
+            auto* words = reinterpret_cast<volatile u64*>(va);
+            bool intact = true;
+            for (u64 i = 0; i < 512; ++i) intact = intact && words[i] == (kTagMagic | (u64{core} << 32) | (u64{r} << 16) | i);
+            if (!intact) ++g_n.tags_bad;
+            check(intact, "the tag in a Frame won is intact");
+            if (r % 3 == 2) check(g_space.unmap_page(va).ok(), "a Frame to delete is unmapped");
+        }
+    }
+
     // ---- 2. and 4. Barriers: a token to each neighbour, theirs claimed ----
     u32 tokens[8] = {}, token_count = 0;
     auto barrier = [&](u32 round_seq) {
@@ -217,15 +238,6 @@ extern "C" int domain_main(u32 core, u32 cores) {
     // ---- 3. Fates ----
     u64 small_before = 0;
     for (u32 r = 0; r < kRounds; ++r) {
-        // Tags first: only we may have written our Frames.
-        for (int which = 0; which < 2; ++which) {
-            if ((which == 0 ? theirs_frame : mine_frame)[r] == 0) continue;
-            auto* words = reinterpret_cast<volatile u64*>(kFrameVa + (u64{r} * 2 + which) * kPageSize);
-            bool intact = true;
-            for (u64 i = 0; i < 512; ++i) intact = intact && words[i] == (kTagMagic | (u64{core} << 32) | (u64{r} << 16) | i);
-            if (!intact) ++g_n.tags_bad;
-            check(intact, "the tag in a Frame won is intact");
-        }
         switch (r % 3) {
             case 0:
             case 1: {
