@@ -211,6 +211,10 @@ Status send_offer_recorded(u32 to, u64 ticket) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.cap_offer_recorded(ticket));
+    (void)p->client.poll(0);
+    return {};
+}
+
 Status send_channel_offer(u32 to, const char* name, u32 port, u32 type, u32 rights, u64 base, u64 bytes) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;
@@ -231,6 +235,10 @@ Status send_piece_free(u32 to, u64 base, u64 bytes) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;
     TRY_STATUS(p->client.piece_free(base, bytes));
+    (void)p->client.poll(0);
+    return {};
+}
+
 Status send_start_service(u32 to, const char* name) {
     Peer* p = find_peer(to);
     if (p == nullptr) return Error::NotFound;

@@ -91,6 +91,9 @@ Status LocalService::revoke_cap(const midl::Local::RevokeCapParams& p, midl::Loc
 
 Status LocalService::delete_cap(const midl::Local::DeleteCapParams& p, midl::Local::DeleteCapResults& r) {
     r.last = TRY(monitor::delete_cap(program->child.root, p.slot));
+    return {};
+}
+
 Status LocalService::register_name(const midl::Local::RegisterNameParams& p, midl::Local::RegisterNameResults&) {
     return service_register(program->child.root, p.name.c_str());
 }
