@@ -5,6 +5,7 @@
 // the offer until the receiving program claims it, then makes the capability
 // (Kernel.capCreate) and places it in that program's space.
 #include "agree/capops.hpp"
+#include "agree/table_participant.hpp"
 #include "monitor.hpp"
 #include "user/syscall.hpp"
 
@@ -28,8 +29,9 @@ u32 g_next_ticket = 0;
 
 Status ok_or(Error e) { return e == Error::Ok ? Status{} : Status{e}; }
 
-// This core's part in agreed capability operations. Only revoke is used
-// here: every core removes the object's copies and descendants it holds.
+// This core's part in agreed capability operations: the votes and commit
+// steps are lib/agree's TableParticipant (the code the simulation runs);
+// this monitor gives it the table through the Kernel capability.
 // The retype this core's monitor asked the others about, done on commit.
 struct PendingRetype {
     bool active = false, done = false;
@@ -40,37 +42,34 @@ struct PendingRetype {
 };
 PendingRetype g_retype;
 
-class LocalCaps final : public agree::CapParticipant {
+class KernelTable final : public agree::LocalTable {
 public:
-    agree::Vote check(const agree::CapOp& c) override {
-        if (c.action == agree::CapAction::Revoke) return agree::Vote::Yes;
-        if (c.action == agree::CapAction::Retype) {
-            // No: something here lies in the range (a conflicting descendant).
-            SyscallResult r = invoke(kKernel, abi::kKernelRangeInUse, c.base, c.bytes);
-            return r.error == Error::Ok && r.value == 0 ? agree::Vote::Yes : agree::Vote::Refused;
-        }
-        return agree::Vote::Refused;
+    bool range_in_use(PhysAddr base, u64 bytes) override {
+        SyscallResult r = invoke(kKernel, abi::kKernelRangeInUse, base, bytes);
+        return r.error != Error::Ok || r.value != 0;  // no answer counts as in use: vote no
     }
-    void apply(const agree::CapOp& c, u16) override {
-        if (c.action == agree::CapAction::Revoke) {
-            SyscallResult r = invoke(kKernel, abi::kKernelRemoveObject, u64(c.type), c.base, c.bytes);
-            if (r.error == Error::Ok) removed += r.value;
-        } else if (c.action == agree::CapAction::Retype && c.issuer == g_self.core && g_retype.active) {
-            g_retype.done = true;
-            auto made = g_self.slots->next();
-            Status s = made.ok() ? Status{} : Status{made.error()};
-            if (s.ok()) s = ok_or(invoke(kKernel, abi::kKernelRetypeAgreed, g_retype.source, g_retype.type_and_size,
-                                         g_retype.offset, *made).error);
-            if (s.ok()) {
-                s = place_in_child(g_retype.child_root, g_retype.dest, *made);
-                (void)remove(*made);  // the program holds it (or, on failure, nobody)
-            }
-            g_retype.result = s;
-        }
+    u64 remove_object(caps::CapType type, PhysAddr base, u64 bytes) override {
+        SyscallResult r = invoke(kKernel, abi::kKernelRemoveObject, u64(type), base, bytes);
+        return r.error == Error::Ok ? r.value : 0;
     }
-    u64 removed = 0;
+    // Only retypes this monitor started, from the program's RAM it holds.
+    bool can_make(const agree::CapOp&) override { return g_retype.active; }
+    void make(const agree::CapOp&) override {
+        if (!g_retype.active) return;
+        g_retype.done = true;
+        auto made = g_self.slots->next();
+        Status s = made.ok() ? Status{} : Status{made.error()};
+        if (s.ok()) s = ok_or(invoke(kKernel, abi::kKernelRetypeAgreed, g_retype.source, g_retype.type_and_size,
+                                     g_retype.offset, *made).error);
+        if (s.ok()) {
+            s = place_in_child(g_retype.child_root, g_retype.dest, *made);
+            (void)remove(*made);  // the program holds it (or, on failure, nobody)
+        }
+        g_retype.result = s;
+    }
 };
-LocalCaps g_local_caps;
+KernelTable g_kernel_table;
+alignas(agree::TableParticipant) u8 g_participant_storage[sizeof(agree::TableParticipant)];
 alignas(agree::CapAgreement) u8 g_cap_agreement_storage[sizeof(agree::CapAgreement)];
 
 // Borrows the child's L2 CNode that holds `address` into our root slot
@@ -126,7 +125,8 @@ void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes) {
 }
 
 void register_cap_family(agree::Router& router) {
-    auto* app = new (g_cap_agreement_storage) agree::CapAgreement(static_cast<u8>(g_self.cores), g_local_caps);
+    auto* local = new (g_participant_storage) agree::TableParticipant(static_cast<u8>(g_self.core), g_kernel_table);
+    auto* app = new (g_cap_agreement_storage) agree::CapAgreement(static_cast<u8>(g_self.cores), *local);
     router.route(agree::kFamilyCaps, *app);
 }
 
