@@ -28,6 +28,34 @@ void make_record(Cte* at, const Capability& cap, bool had_descendants, Span<Cte>
     detail::Links::prev(*at) = slots.end();
 }
 
+// Whether `c` lies in the memory of the object `like` names and was made
+// from it: a copy of it, anything strictly inside it, or an object of another
+// type over the same memory that its type can make (a Frame from a RAM).
+bool in_object(const Capability& like, const Capability& c) {
+    const Extent o = extent_of(like), e = extent_of(c);
+    if (!contains(o, e)) return false;
+    if (same_object(like, c)) return true;
+    if (e.begin != o.begin || e.end != o.end) return true;
+    return c.type != like.type && can_retype(like.type, c.type);
+}
+
+// The first capability (a group head) in the object's memory, found by
+// descending from the root through the capabilities that contain it
+// (siblings do not overlap, parents contain their children). O(depth x siblings).
+Cte* first_in_object(Cte* root, const Capability& like) {
+    const Extent want = extent_of(like);
+    Cte* node = root;
+    while (node != nullptr) {
+        Cte* next = nullptr;
+        for (Cte* c = detail::Links::first_child(*node); c != nullptr; c = detail::Links::next(*c)) {
+            if (in_object(like, c->cap())) return detail::group_head(c);
+            if (next == nullptr && contains(extent_of(c->cap()), want)) next = detail::group_head(c);
+        }
+        node = next;
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 Span<Cte> CapTable::slots_inside(const Capability& cap, Reclaimer* r) const {
@@ -136,8 +164,10 @@ Result<DeleteOutcome> CapTable::delete_cap(Cte& slot, Reclaimer* r) {
 // anywhere, even `slot` itself.
 bool CapTable::range_in_use(PhysAddr base, u64 bytes) const {
     const Extent want{Space::Memory, base, base + bytes};
-    // Only capabilities that strictly contain the range may hold something
-    // inside it: descend through those, stop at the first overlap that is not one.
+    // Only RAM that strictly contains the range is memory the new object may
+    // be made from: descend through it, stop at the first overlap that is
+    // anything else. (A Frame around the range is memory in use: an object
+    // made there from the RAM above it would overlap the Frame.)
     const Cte* node = &root_;
     while (node != nullptr) {
         const Cte* next = nullptr;
@@ -145,7 +175,7 @@ bool CapTable::range_in_use(PhysAddr base, u64 bytes) const {
             const Extent e = extent_of(c->cap_);
             if (!overlaps(e, want)) continue;
             bool strictly = contains(e, want) && (e.begin != want.begin || e.end != want.end);
-            if (!strictly) return true;
+            if (!strictly || c->cap_.type != CapType::Ram) return true;
             if (next == nullptr) next = detail::group_head(c);
         }
         node = next;
@@ -191,27 +221,19 @@ u64 CapTable::count_in_range(PhysAddr base, u64 bytes) const {
 }
 
 u64 CapTable::remove_object(const Capability& like, Reclaimer* r) {
-    // Descend from the root through the capabilities whose extent holds the
-    // object's (siblings are sorted, parents contain their children).
-    const Extent want = extent_of(like);
-    Cte* node = &root_;
-    Cte* found = nullptr;
-    while (node != nullptr && found == nullptr) {
-        Cte* next = nullptr;
-        for (Cte* c = node->first_child_; c != nullptr; c = c->next_) {
-            if (same_object(c->cap_, like)) {
-                found = c;
-                break;
-            }
-            if (next == nullptr && contains(extent_of(c->cap_), want)) next = detail::group_head(c);
-        }
-        node = next;
+    // Every local copy of the object and everything inside its memory: the
+    // descendants of a local copy, and those whose link to the object is on
+    // another core (received from there as roots, or re-attached above it
+    // when its last local copy went). Whatever lies inside an object was
+    // made from it, since retype never lets two objects overlap. Each pass
+    // removes one copy group with its descendants.
+    u64 deleted = 0, gone = 0;
+    while (Cte* found = first_in_object(&root_, like)) {
+        auto out = revoke(*found, r);  // the other copies and every descendant
+        if (out.ok()) deleted += out->caps_deleted;
+        if (out.ok() && out->revoker_deleted) continue;
+        delete_one(found, r, &deleted, &gone);
     }
-    if (found == nullptr) return 0;
-    auto out = revoke(*found, r);  // the other copies and every descendant
-    u64 deleted = out.ok() ? out->caps_deleted : 0;
-    u64 gone = 0;
-    delete_one(found, r, &deleted, &gone);
     return deleted;
 }
 

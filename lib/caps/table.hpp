@@ -138,15 +138,18 @@ public:
     Result<RevokeOutcome> revoke(Cte& slot, Reclaimer* reclaimer = nullptr);
 
     // Deletes every local copy of the object `like` names (same type and
-    // extent) and every descendant of them: this core's part of a revoke
-    // agreed with the other cores. Returns how many capabilities went (0 if
-    // none names it here).
+    // extent) and every descendant of them, including those whose link to
+    // the object is on another core (anything lying in its memory that it
+    // could have made: received roots, children re-attached when a last
+    // local copy went): this core's part of a revoke agreed with the other
+    // cores. Returns how many capabilities went (0 if nothing is there).
     u64 remove_object(const Capability& like, Reclaimer* reclaimer = nullptr);
 
-    // Whether a capability here overlaps physical [base, base + bytes) without
-    // strictly containing it: an object made in that range, or one a new
-    // object there would overlap. This core's vote on a retype of the range
-    // that another core wants to make from a capability with remote copies.
+    // Whether a capability here overlaps physical [base, base + bytes) and is
+    // not RAM strictly containing it: an object made in that range, or one a
+    // new object there would overlap (a Frame around the range counts). This
+    // core's vote on a retype of the range that another core wants to make
+    // from a RAM capability with remote copies.
     bool range_in_use(PhysAddr base, u64 bytes) const;
     // How many capabilities here overlap physical [base, base + bytes)
     // without strictly containing it: every copy of an object of exactly

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
 
     const auto t0 = std::chrono::steady_clock::now();
     unsigned long long failed = 0, messages = 0, committed = 0, refused = 0, retries = 0, dups = 0;
+    unsigned long long made = 0, removed = 0, lasts = 0;
     for (unsigned long long s = first; s < first + seeds; ++s) {
         sim::Config cfg = sim::config_for(s, lo, hi);
         cfg.ops_per_core = ops;
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
         refused += w.refused;
         retries += w.retries;
         dups += w.duplicates;
+        made += w.caps_made;
+        removed += w.caps_removed;
+        lasts += w.last_deletes;
         if (verbose || single)
             std::printf("seed %llu: %u cores, %s(%u), %llu steps, %llu messages, %llu committed, %llu refused, "
                         "%llu retries\n",
@@ -81,7 +85,9 @@ int main(int argc, char** argv) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("agree-sim: seeds %llu..%llu, cores %u-%u: %llu failed; %llu messages (%llu duplicated), "
-                "%llu committed, %llu refused, %llu retries; %.1f s\n",
-                first, first + seeds - 1, lo, hi, failed, messages, dups, committed, refused, retries, secs);
+                "%llu committed, %llu refused, %llu retries; capabilities: %llu made, %llu removed, "
+                "%llu last copies deleted; %.1f s\n",
+                first, first + seeds - 1, lo, hi, failed, messages, dups, committed, refused, retries, made, removed,
+                lasts, secs);
     return failed == 0 ? 0 : 1;
 }

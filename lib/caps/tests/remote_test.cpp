@@ -185,3 +185,63 @@ TEST_CASE("count_in_range: copies, objects made inside and their descendants, ne
     CHECK(w.table.count_in_range(0x7000000000, kPage) == 0);  // memory nothing here names
     CHECK(w.check().ok());
 }
+
+TEST_CASE("remove_object also removes what lies in the object but hangs off a copy on another core", "[caps]") {
+    // A Frame made here from a RAM piece whose last local copy then went
+    // (the piece lives on elsewhere) hangs off the RAM above the piece; a
+    // Frame made on another core and received here is a root. An agreed
+    // revoke of the piece, or of the RAM a received Frame came from, must
+    // reach them: they are descendants, though no local link says so.
+    World w;
+    const PhysAddr ram = w.s(0).cap().base;
+    const u64 ram_bytes = w.s(0).cap().bytes;
+    REQUIRE(w.retype_at(0, CapType::Ram, ram_bytes / 4, 1, 10).ok());  // a quarter, as a RAM piece
+    REQUIRE(w.retype_at(10, CapType::Frame, kPage, 1, 11).ok());
+    REQUIRE(w.table.set_remote(w.s(10), Remote::Copies).ok());
+    auto last = w.table.delete_cap(w.s(10));  // the piece lives on elsewhere; its Frame re-attaches to slot 0
+    REQUIRE(last.ok());
+    REQUIRE(last->kind == DeleteKind::LastLocalCopy);
+    REQUIRE(w.s(11).parent() == &w.s(0));
+    Recorder r;
+    const Capability gone_piece = Capability::ram(ram, ram_bytes / 4);
+    CHECK(w.table.remove_object(gone_piece, &r) == 1);
+    CHECK(w.s(11).empty());
+    CHECK_FALSE(w.s(0).empty());  // the RAM around it stays
+    CHECK(w.check().ok());
+
+    World v;
+    const PhysAddr other = 0x7000000000;  // memory whose RAM is on another core
+    Capability frame = Capability::frame(other + 4 * kPage, kPage, Rights::All);
+    frame.remote = Remote::Copies;
+    Capability neighbour = Capability::frame(other + 16 * kPage, kPage, Rights::All);
+    neighbour.remote = Remote::Copies;
+    REQUIRE(v.table.create_root(v.s(20), frame).ok());
+    REQUIRE(v.table.create_root(v.s(21), neighbour).ok());
+    // A revoke of the 64 KiB RAM the Frame was made from, elsewhere.
+    CHECK(v.table.remove_object(Capability::ram(other, 16 * kPage), &r) == 1);
+    CHECK(v.s(20).empty());
+    CHECK_FALSE(v.s(21).empty());  // outside it
+    // A Frame over the same memory as a RAM is made from the RAM; a RAM over
+    // the same memory as a Frame is not made from the Frame.
+    Capability same_ram = Capability::ram(other + 32 * kPage, kPage);
+    same_ram.remote = Remote::Copies;
+    REQUIRE(v.table.create_root(v.s(22), same_ram).ok());
+    CHECK(v.table.remove_object(Capability::frame(other + 32 * kPage, kPage), &r) == 0);
+    CHECK_FALSE(v.s(22).empty());
+    CHECK(v.table.remove_object(Capability::ram(other + 16 * kPage, kPage), &r) == 1);
+    CHECK(v.s(21).empty());
+    CHECK(v.check().ok());
+}
+
+TEST_CASE("range_in_use: a Frame around the range is memory in use, RAM around it is not", "[caps]") {
+    World w;
+    const PhysAddr ram = w.s(0).cap().base;
+    REQUIRE(w.retype_at(0, CapType::Frame, 4 * kPage, 1, 10, 4 * kPage).ok());
+    // A Frame made from the RAM there would overlap the bigger Frame.
+    CHECK(w.table.range_in_use(ram + 5 * kPage, kPage));
+    CHECK(w.table.range_in_use(ram + 4 * kPage, 4 * kPage));
+    CHECK_FALSE(w.table.range_in_use(ram + 8 * kPage, kPage));
+    // RAM pieces around the range may be its source.
+    REQUIRE(w.retype_at(0, CapType::Ram, 16 * kPage, 1, 11, 16 * kPage).ok());
+    CHECK_FALSE(w.table.range_in_use(ram + 17 * kPage, kPage));
+}
