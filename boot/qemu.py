@@ -119,17 +119,13 @@ def artifacts(build_dir, args=()):
 
 def service_modules(build_dir):
     """The services (docs/services.md): the manifest the build generated and
-    every service it lists, in every image; they start only when used."""
-    manifest = os.path.join(build_dir, "services", "services.txt")
+    every program built from services/, in every image; services start only
+    when used."""
+    folder = os.path.join(build_dir, "services")
+    manifest = os.path.join(folder, "services.txt")
     if not os.path.exists(manifest):
         return []
-    modules = [manifest]
-    with open(manifest) as f:
-        for line in f:
-            words = line.split("#", 1)[0].split()
-            if words:
-                modules.append(os.path.join(build_dir, "services", words[0] + ".elf"))
-    return modules
+    return [manifest] + sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".elf"))
 
 
 def qemu_command(a, tmpdir):
