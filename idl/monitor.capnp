@@ -63,6 +63,23 @@ interface MonitorPeer {
   # The sender's memory pool at boot: chunks [first, first + count) of the
   # ownership map are its own (one message per run of chunks).
   poolAnnounce @5 (core :UInt32, first :UInt32, count :UInt32) $Urpc.oneway;
+
+  # A domain spans cores (docs/shootdown.md): run a dispatcher of domain
+  # `domain` (its home core << 32 | its number there) on the receiver's core,
+  # in the address space whose Pml4 is at `pml4Base` (the sender's copy is
+  # marked as having a remote copy), entering `entry` with `arg` in RDI on
+  # the stack below `stackTop`. The receiver makes the dispatcher, its small
+  # capability space and its dispatcher frame from its own memory and answers
+  # with the frame, so that the domain can map it.
+  spanStart @6 (domain :UInt64, pml4Base :UInt64, entry :UInt64, stackTop :UInt64, arg :UInt64)
+      -> (frameBase :UInt64, frameBytes :UInt64);
+
+  # The domain unmapped [vaddr, vaddr + pages * 4 KiB): invalidate the
+  # receiver core's TLB entries for it. The reply is the acknowledgement.
+  shootdown @7 (domain :UInt64, vaddr :UInt64, pages :UInt64) -> ();
+
+  # The domain ended on its home core: end its dispatcher here.
+  spanEnd @8 (domain :UInt64) -> ();
 }
 
 interface Local {
@@ -100,4 +117,22 @@ interface Local {
   # operation in which every core votes no if it holds anything in the range.
   # NoRights: another core does (a conflicting descendant).
   retypeCap @5 (slot :UInt32, capType :UInt32, sizeLog2 :UInt8, offset :UInt64, dest :UInt32) -> ();
+
+  # Run a dispatcher of the caller's domain on core `core`, in the caller's
+  # own address space (docs/shootdown.md): it enters `entry` with `arg` in
+  # RDI on the stack below `stackTop` (memory the caller mapped). Its
+  # dispatcher frame, made on that core, is placed in the caller's empty slot
+  # `frameSlot`, for the caller to map (fault handler, saved registers).
+  # OutOfRange: no such core; InvalidArgument: the caller's own core, or a
+  # zero or kernel-half entry; Busy: the domain spans that core already;
+  # SlotOccupied: `frameSlot` is not empty.
+  span @6 (core :UInt32, entry :UInt64, stackTop :UInt64, arg :UInt64, frameSlot :UInt32) -> ();
+
+  # After unmapping [vaddr, vaddr + pages * 4 KiB) (kVNodeUnmap, which
+  # flushed this core's TLB): every other core the domain spans invalidates
+  # its TLB for the range and acknowledges; returns after the last
+  # acknowledgement, with how many cores did. InvalidArgument: vaddr not
+  # page-aligned or pages == 0; OutOfRange: beyond the user half; NotFound:
+  # the domain spans no other core.
+  shootdown @7 (vaddr :UInt64, pages :UInt64) -> (cores :UInt32);
 }

@@ -338,6 +338,7 @@ void serve_all() {
         g_in_control = false;
     }
     serve_programs();
+    serve_spans();
     wake_peers();
 }
 

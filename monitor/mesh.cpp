@@ -54,6 +54,15 @@ struct PeerHandler {
     void cap_offer(const midl::MonitorPeer::CapOfferParams& p) {
         record_offer(p.ticket, p.cap_type, p.rights, p.base, p.bytes);
     }
+    Status span_start(const midl::MonitorPeer::SpanStartParams& p, midl::MonitorPeer::SpanStartResults& r) {
+        return span_here(peer, p, r);
+    }
+    Status shootdown(const midl::MonitorPeer::ShootdownParams& p, midl::MonitorPeer::ShootdownResults&) {
+        return shootdown_here(peer, p.domain, p.vaddr, p.pages);
+    }
+    Status span_end(const midl::MonitorPeer::SpanEndParams& p, midl::MonitorPeer::SpanEndResults&) {
+        return span_end_here(peer, p.domain);
+    }
     void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
         if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
         g_ended[p.core] = {true, p.programs, p.failed};
@@ -105,6 +114,11 @@ Status attach_peer(u32 peer, bool side_a, u32 frame_cap) {
 }
 
 usize peer_count() { return g_peer_count; }
+
+midl::MonitorPeerClient<urpc::Endpoint>* peer_client(u32 core) {
+    Peer* p = find_peer(core);
+    return p != nullptr ? &p->client : nullptr;
+}
 
 void serve_peers() {
     for (usize i = 0; i < g_peer_count; ++i) g_peers[i]->serve();

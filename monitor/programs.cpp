@@ -28,14 +28,19 @@ struct LocalService {
     Status receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&);
     Status revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&);
     Status retype_cap(const midl::Local::RetypeCapParams& p, midl::Local::RetypeCapResults&);
+    Status span(const midl::Local::SpanParams& p, midl::Local::SpanResults&);
+    Status shootdown(const midl::Local::ShootdownParams& p, midl::Local::ShootdownResults& r);
 };
 
 struct Program {
-    Program(const char* n, user::Spawner::Child c, urpc::Frame& f)
+    Program(const char* n, user::Spawner::Child c, urpc::Frame& f, u32 number)
         : child(c), ep(urpc::Endpoint::init(f, urpc::Side::A)), service{this}, server(service, ep) {
         name = n;
+        domain = (u64{g_self.core} << 32) | number;
     }
     const char* name;
+    u64 domain;     // how other monitors name it: this core << 32 | its number here
+    u64 spans = 0;  // the other cores it runs a dispatcher on (docs/shootdown.md)
     user::Spawner::Child child;
     urpc::Endpoint ep;
     LocalService service;
@@ -76,6 +81,16 @@ Status LocalService::revoke_cap(const midl::Local::RevokeCapParams& p, midl::Loc
     return revoke_everywhere(program->child.root, p.slot);
 }
 
+Status LocalService::span(const midl::Local::SpanParams& p, midl::Local::SpanResults&) {
+    return span_domain(program->domain, program->child.root, p.core, p.entry, p.stack_top, p.arg, p.frame_slot,
+                       program->spans);
+}
+
+Status LocalService::shootdown(const midl::Local::ShootdownParams& p, midl::Local::ShootdownResults& r) {
+    r.cores = TRY(shootdown_domain(program->domain, program->spans, p.vaddr, p.pages));
+    return {};
+}
+
 Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&) {
     return claim_cap(program->child.root, p.ticket, p.slot);
 }
@@ -107,7 +122,7 @@ void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam
         user::printf("cannot start %s: %s", name, error_name(child.error()));
         return;
     }
-    g_programs[g_program_count] = new (g_program_storage[g_program_count]) Program(name, *child, **f);
+    g_programs[g_program_count] = new (g_program_storage[g_program_count]) Program(name, *child, **f, g_program_count);
     ++g_program_count;
 }
 
@@ -121,6 +136,7 @@ void start_programs() {
         start(spawner, "syscallfuzz", 2 << 20);
         start(spawner, "captest", 1 << 20);
         start(spawner, "memstorm", 1 << 20);
+        if (g_self.core == 0) start(spawner, "spantest", 1 << 20);  // it spans every other core itself
     }
     // run=NAME: that boot module on core 0; run=NAME:all on every core.
     static char run[40];
@@ -144,6 +160,9 @@ void serve_programs() {
         (void)p.server.poll();
         user::SyscallResult st = user::invoke(p.child.dispatcher, abi::kDispatcherStatus);
         if (st.error == Error::Ok && (st.value & 1) != 0) {
+            // Its dispatchers on other cores end first: a program counts as
+            // ended only when nothing of it runs anywhere.
+            if (p.spans != 0) end_spans(p.domain, p.spans);
             p.ended = true;
             p.exit_code = static_cast<int>(static_cast<u32>(st.value >> 32));
         }
