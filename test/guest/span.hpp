@@ -22,10 +22,10 @@ struct alignas(64) SpanState {
     volatile u64 ready;          // it installed its fault handler
     volatile u64 reads;          // reads of the page that succeeded
     volatile u64 stale;          // reads that saw the value written after the shootdown
-    volatile u64 faulted;        // its page fault arrived
+    volatile u64 faulted;        // its page fault arrived (spantest: in which round)
     volatile u64 fault_vector;
     volatile u64 fault_address;
-    volatile u64 generation;     // spanbench: the last generation it touched
+    volatile u64 generation;     // the last round (generation) in which it read the page
 };
 inline SpanState g_span[kMaxCores];
 alignas(16) inline u8 g_span_stack[kMaxCores][16384];
