@@ -20,8 +20,8 @@ using namespace mk::guest_span;
 
 namespace {
 
-constexpr int kWarmup = 50;
-constexpr int kSamples = 1000;
+constexpr int kWarmup = 20;
+constexpr int kSamples = 300;
 constexpr u32 kRam = abi::cap_address(abi::kRamCNode, 0);
 constexpr u32 kVSpace = abi::cap_address(abi::kTaskCNode, abi::kTaskVSpace);
 constexpr u64 kPage = 0x52000000000, kLinkVa = 0x60000000000;
