@@ -644,15 +644,15 @@ def plot_shootdown(ax, rows: Sequence[Row]) -> None:
 
 def summarize_shootdown(rows: Sequence[Row]) -> str:
     out = ["shootdown: unmap of a page every core touched, with the TLB shootdown of every other core (median ns)",
-           f"{'cores':>5}{'ours':>12}{'ours p99':>12}{'unmap only':>12}{'Linux munmap':>14}{'ours / Linux':>14}"]
+           f"{'cores':>5}{'ours':>16}{'ours p99':>16}{'unmap only':>12}{'Linux munmap':>16}{'ours / Linux':>14}"]
     for n in sorted({r.cores for r in rows if r.suite == "shootdown"}):
         ours = next((r for r in _ns_rows(rows, "shootdown") if r.cores == n and r.metric == "unmap_shootdown"), None)
         unmap = next((r for r in _ns_rows(rows, "shootdown") if r.cores == n and r.metric == "unmap"), None)
         linux = next((r for r in _ns_rows(rows, "linux-munmap") if r.cores == n), None)
         ratio = f"{ours.median / linux.median:.2f}x" if ours and linux and linux.median else "-"
-        out.append(f"{n:>5}{(f'{ours.median:,.0f}' if ours else '-'):>12}{(f'{ours.p99:,.0f}' if ours else '-'):>12}"
+        out.append(f"{n:>5}{(f'{ours.median:,.0f}' if ours else '-'):>16}{(f'{ours.p99:,.0f}' if ours else '-'):>16}"
                    f"{(f'{unmap.median:,.0f}' if unmap else '-'):>12}"
-                   f"{(f'{linux.median:,.0f}' if linux else '-'):>14}{ratio:>14}")
+                   f"{(f'{linux.median:,.0f}' if linux else '-'):>16}{ratio:>14}")
     out.append("ours: kVNodeUnmap here, then Local.shootdown to the monitor, which multicasts to every other core's")
     out.append("monitor and returns after the last acknowledgement; Linux: munmap (with its IPIs), one thread per CPU.")
     return "\n".join(out)
