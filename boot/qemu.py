@@ -107,7 +107,8 @@ def artifacts(build_dir, args=()):
     modules = [os.path.join(src, "boot", "motd.txt"), os.path.join(build_dir, "monitor", "monitor.elf")]
     guest = os.path.join(build_dir, "test", "guest")
     if "test" in args:  # the in-guest test programs, only when asked for
-        modules += [os.path.join(guest, name + ".elf") for name in ("usertest", "syscallfuzz", "captest", "memstorm", "capstorm")]
+        modules += [os.path.join(guest, name + ".elf") for name in ("usertest", "syscallfuzz", "captest", "memstorm",
+                                                                "capstorm", "spantest")]
     if "test" in args or any(w.startswith("run=") for w in args):  # a program they spawn
         modules.append(os.path.join(guest, "hello.elf"))
     for word in args:  # run=NAME[:all]: a program from the build (guest tests and benchmarks)

@@ -44,7 +44,16 @@ void signal_event(TrapFrame& frame, bool timeout) {
     d->context.rax = static_cast<u64>(timeout ? Error::Timeout : Error::Ok);
     Scheduler& sched = c.scheduler;
     sched.wake(d);
-    if (sched.started() && sched.current() == nullptr) sched.reschedule(frame);  // leave the idle loop now
+    if (sched.started() && sched.current() == nullptr) {
+        sched.reschedule(frame);  // leave the idle loop now
+    } else if (!timeout && (frame.cs & 3) != 0) {
+        // A wake IPI that interrupted another dispatcher: the waiter (the
+        // monitor) gets the core now rather than at the next tick, so a
+        // message to a monitor whose core is busy with user code is answered
+        // in microseconds (a TLB shootdown waits for exactly that,
+        // docs/shootdown.md). The preempted dispatcher is saved as on a tick.
+        sched.reschedule(frame);
+    }
 }
 
 extern "C" void trap_dispatch(TrapFrame* frame) {

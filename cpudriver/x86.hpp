@@ -55,6 +55,9 @@ inline u64 read_cr3() {
     return v;
 }
 inline void write_cr3(u64 v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+// Invalidates the TLB entries (and paging-structure caches) for the page at
+// `va` (SDM 3A, 4.10.4.1). Without PCIDs, whatever address space loaded them.
+inline void invlpg(u64 va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 inline u64 read_cr4() {
     u64 v;
     asm volatile("mov %%cr4, %0" : "=r"(v));

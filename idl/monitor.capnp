@@ -98,6 +98,22 @@ interface MonitorPeer {
   # replica there and it is not running yet (a service starts when it is
   # first looked up or connected to).
   startService @9 (name :Text $Urpc.maxLength(23)) $Urpc.oneway;
+  # A domain spans cores (docs/shootdown.md): run a dispatcher of domain
+  # `domain` (its home core << 32 | its number there) on the receiver's core,
+  # in the address space whose Pml4 is at `pml4Base` (the sender's copy is
+  # marked as having a remote copy), entering `entry` with `arg` in RDI on
+  # the stack below `stackTop`. The receiver makes the dispatcher, its small
+  # capability space and its dispatcher frame from its own memory and answers
+  # with the frame, so that the domain can map it.
+  spanStart @10 (domain :UInt64, pml4Base :UInt64, entry :UInt64, stackTop :UInt64, arg :UInt64)
+      -> (frameBase :UInt64, frameBytes :UInt64);
+
+  # The domain unmapped [vaddr, vaddr + pages * 4 KiB): invalidate the
+  # receiver core's TLB entries for it. The reply is the acknowledgement.
+  shootdown @11 (domain :UInt64, vaddr :UInt64, pages :UInt64) -> ();
+
+  # The domain ended on its home core: end its dispatcher here.
+  spanEnd @12 (domain :UInt64) -> ();
 }
 
 interface Local {
@@ -176,4 +192,21 @@ interface Local {
 
   # Whether the system is shutting down: a service polls it and ends.
   serviceStop @11 () -> (stop :Bool);
+  # Run a dispatcher of the caller's domain on core `core`, in the caller's
+  # own address space (docs/shootdown.md): it enters `entry` with `arg` in
+  # RDI on the stack below `stackTop` (memory the caller mapped). Its
+  # dispatcher frame, made on that core, is placed in the caller's empty slot
+  # `frameSlot`, for the caller to map (fault handler, saved registers).
+  # OutOfRange: no such core; InvalidArgument: the caller's own core, or a
+  # zero or kernel-half entry; Busy: the domain spans that core already;
+  # SlotOccupied: `frameSlot` is not empty.
+  span @12 (core :UInt32, entry :UInt64, stackTop :UInt64, arg :UInt64, frameSlot :UInt32) -> ();
+
+  # After unmapping [vaddr, vaddr + pages * 4 KiB) (kVNodeUnmap, which
+  # flushed this core's TLB): every other core the domain spans invalidates
+  # its TLB for the range and acknowledges; returns after the last
+  # acknowledgement, with how many cores did. InvalidArgument: vaddr not
+  # page-aligned or pages == 0; OutOfRange: beyond the user half; NotFound:
+  # the domain spans no other core.
+  shootdown @13 (vaddr :UInt64, pages :UInt64) -> (cores :UInt32);
 }

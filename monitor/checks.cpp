@@ -84,7 +84,22 @@ u32 check_kernel_refusals() {
     expect(create(free_slot, frame, 0x10, 64 << 20, kPageSize), Error::InvalidArgument, "capCreate with bad rights");
     expect(create(free_slot, frame, rw, ram.base, kPageSize), Error::Overlap, "capCreate over this core's own RAM");
     expect(create(free_slot, frame, rw, 0x100000, kPageSize), Error::NoRights, "capCreate of the kernel image");
-    expect(invoke(kKernel, abi::kKernelMarkRemote, kVSpace).error, Error::WrongType, "markRemote of a page table");
+    expect(invoke(kKernel, abi::kKernelMarkRemote, kKernel).error, Error::WrongType, "markRemote of the Kernel capability");
+    // A Pml4 from another core (a domain that spans cores, docs/shootdown.md):
+    // one page, holding exactly this core's kernel half.
+    u64 pml4 = u64(CapType::Pml4);
+    expect(create(free_slot, pml4, rw, 64 << 20, 2 * kPageSize), Error::InvalidArgument, "capCreate of an 8 KiB Pml4");
+    abi::CapIdentity zeroed{};
+    (void)identify(g_self.ram->make(u32(CapType::Frame), 12).value_or(0), zeroed);
+    expect(create(free_slot, pml4, rw, zeroed.base, kPageSize), Error::InvalidArgument,
+           "capCreate of a Pml4 without this core's kernel half");
+    expect(invoke(kKernel, abi::kKernelFlushTlb, 0x1008, 1).error, Error::InvalidArgument, "flushTlb unaligned");
+    expect(invoke(kKernel, abi::kKernelFlushTlb, 0x1000, 0).error, Error::InvalidArgument, "flushTlb of no pages");
+    expect(invoke(kKernel, abi::kKernelFlushTlb, 0x7FFFFFFFF000, 2).error, Error::OutOfRange,
+           "flushTlb beyond the user half");
+    expect(invoke(kKernel, abi::kKernelFlushTlb, 0x1000, 1).error, Error::Ok, "flushTlb of a page");
+    expect(invoke(kKernel, abi::kKernelFlushTlb, 0x1000, abi::kFlushTlbPageLimit + 1).error, Error::Ok,
+           "flushTlb of a long range (the whole TLB)");
     expect(invoke(kKernel, 99).error, Error::UnknownMethod, "an unknown Kernel method");
     expect(invoke(kKernel, abi::kKernelCountInRange, ram.base, 0).error, Error::InvalidArgument, "countInRange of nothing");
     expect(invoke(kKernel, abi::kKernelCountInRange, ~u64{0} << 12, 1 << 13).error, Error::InvalidArgument,

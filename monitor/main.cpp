@@ -414,6 +414,7 @@ void serve_all() {
     }
     serve_programs();
     serve_services();
+    serve_spans();
     wake_peers();
 }
 

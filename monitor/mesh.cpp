@@ -62,6 +62,15 @@ struct PeerHandler {
         channel_offered(peer, p.name.c_str(), p.port, p.cap_type, p.rights, p.base, p.bytes);
     }
     void start_service(const midl::MonitorPeer::StartServiceParams& p) { start_service_here(p.name.c_str()); }
+    Status span_start(const midl::MonitorPeer::SpanStartParams& p, midl::MonitorPeer::SpanStartResults& r) {
+        return span_here(peer, p, r);
+    }
+    Status shootdown(const midl::MonitorPeer::ShootdownParams& p, midl::MonitorPeer::ShootdownResults&) {
+        return shootdown_here(peer, p.domain, p.vaddr, p.pages);
+    }
+    Status span_end(const midl::MonitorPeer::SpanEndParams& p, midl::MonitorPeer::SpanEndResults&) {
+        return span_end_here(peer, p.domain);
+    }
     void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
         if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
         g_ended[p.core] = {true, p.programs, p.failed};
@@ -113,6 +122,11 @@ Status attach_peer(u32 peer, bool side_a, u32 frame_cap) {
 }
 
 usize peer_count() { return g_peer_count; }
+
+midl::MonitorPeerClient<urpc::Endpoint>* peer_client(u32 core) {
+    Peer* p = find_peer(core);
+    return p != nullptr ? &p->client : nullptr;
+}
 
 void serve_peers() {
     for (usize i = 0; i < g_peer_count; ++i) g_peers[i]->serve();

@@ -169,6 +169,23 @@ Status send_piece_free(u32 to, u64 base, u64 bytes);
 // mesh.cpp: sends an offer to core `to`'s monitor.
 Status send_cap_offer(u32 to, u64 ticket, const abi::CapIdentity& id);
 
+// ---- span.cpp (docs/shootdown.md) ----
+// Home side: Local.span (a dispatcher of program `domain` on `core`, in its
+// address space; `spans` is the program's set of cores), Local.shootdown
+// (-> how many cores acknowledged), and the end of every span of a program.
+Status span_domain(u64 domain, u32 child_root, u32 core, u64 entry, u64 stack_top, u64 arg, u32 frame_slot,
+                   u64& spans);
+Result<u32> shootdown_domain(u64 domain, u64 spans, u64 vaddr, u64 pages);
+void end_spans(u64 domain, u64& spans);
+// Span side: MonitorPeer.spanStart, shootdown and spanEnd from `home`, and
+// the spans that ended by themselves.
+Status span_here(u32 home, const midl::MonitorPeer::SpanStartParams& p, midl::MonitorPeer::SpanStartResults& r);
+Status shootdown_here(u32 home, u64 domain, u64 vaddr, u64 pages);
+Status span_end_here(u32 home, u64 domain);
+void serve_spans();
+// mesh.cpp: the client end of the mesh channel to `core` (nullptr: none).
+midl::MonitorPeerClient<urpc::Endpoint>* peer_client(u32 core);
+
 // ---- memory.cpp ----
 // Cuts this monitor's RAM into its general block (returned, of 2^general_log2
 // bytes) and its pool of chunks, and sets up the agreement engine.

@@ -35,14 +35,19 @@ struct LocalService {
     Status connect(const midl::Local::ConnectParams& p, midl::Local::ConnectResults&);
     Status accept_channel(const midl::Local::AcceptChannelParams& p, midl::Local::AcceptChannelResults& r);
     Status service_stop(const midl::Local::ServiceStopParams&, midl::Local::ServiceStopResults& r);
+    Status span(const midl::Local::SpanParams& p, midl::Local::SpanResults&);
+    Status shootdown(const midl::Local::ShootdownParams& p, midl::Local::ShootdownResults& r);
 };
 
 struct Program {
-    Program(const char* n, user::Spawner::Child c, urpc::Frame& f)
+    Program(const char* n, user::Spawner::Child c, urpc::Frame& f, u32 number)
         : child(c), ep(urpc::Endpoint::init(f, urpc::Side::A)), service{this}, server(service, ep) {
         name = n;
+        domain = (u64{g_self.core} << 32) | number;
     }
     const char* name;
+    u64 domain;     // how other monitors name it: this core << 32 | its number here
+    u64 spans = 0;  // the other cores it runs a dispatcher on (docs/shootdown.md)
     user::Spawner::Child child;
     urpc::Endpoint ep;
     LocalService service;
@@ -115,6 +120,16 @@ Status LocalService::service_stop(const midl::Local::ServiceStopParams&, midl::L
     return {};
 }
 
+Status LocalService::span(const midl::Local::SpanParams& p, midl::Local::SpanResults&) {
+    return span_domain(program->domain, program->child.root, p.core, p.entry, p.stack_top, p.arg, p.frame_slot,
+                       program->spans);
+}
+
+Status LocalService::shootdown(const midl::Local::ShootdownParams& p, midl::Local::ShootdownResults& r) {
+    r.cores = TRY(shootdown_domain(program->domain, program->spans, p.vaddr, p.pages));
+    return {};
+}
+
 Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&) {
     return claim_cap(program->child.root, p.ticket, p.slot);
 }
@@ -146,7 +161,7 @@ Program* start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgra
         user::printf("cannot start %s: %s", name, error_name(child.error()));
         return nullptr;
     }
-    Program* p = new (g_program_storage[g_program_count]) Program(name, *child, **f);
+    Program* p = new (g_program_storage[g_program_count]) Program(name, *child, **f, g_program_count);
     p->tag = static_cast<u8>(g_program_count + 1);
     g_programs[g_program_count++] = p;
     return p;
@@ -167,6 +182,7 @@ void start_programs() {
         start(spawner(), "captest", 1 << 20);
         start(spawner(), "memstorm", 1 << 20);
         start(spawner(), "capstorm", 1 << 20);
+        if (g_self.core == 0) start(spawner(), "spantest", 1 << 20);  // it spans every other core itself
     }
     // run=NAME: that boot module on core 0; run=NAME:all on every core.
     static char run[40];
@@ -204,6 +220,9 @@ void serve_programs() {
         (void)p.server.poll();
         user::SyscallResult st = user::invoke(p.child.dispatcher, abi::kDispatcherStatus);
         if (st.error == Error::Ok && (st.value & 1) != 0) {
+            // Its dispatchers on other cores end first: a program counts as
+            // ended only when nothing of it runs anywhere.
+            if (p.spans != 0) end_spans(p.domain, p.spans);
             p.ended = true;
             p.exit_code = static_cast<int>(static_cast<u32>(st.value >> 32));
         }

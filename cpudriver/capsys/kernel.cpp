@@ -12,7 +12,10 @@
 #include "core.hpp"
 #include "domains.hpp"
 #include "lapic.hpp"
+#include "mem/page_table.hpp"
+#include "paging.hpp"
 #include "traps.hpp"
+#include "x86.hpp"
 
 extern "C" const mk::u8 __bss_end_phys[];
 
@@ -31,6 +34,16 @@ bool inside(const mem::RangeSet& set, PhysAddr base, PhysAddr end) {
         if (set[i].base <= base && end <= set[i].end) return true;
     }
     return false;
+}
+
+// The upper half of the PML4 at `base` is this core's kernel half.
+bool same_kernel_half(PhysAddr base) {
+    const auto* theirs = static_cast<const u64*>(paging::phys_to_virt(base));
+    const auto* ours = static_cast<const u64*>(paging::phys_to_virt(this_core().pml4));
+    for (int i = 256; i < 512; ++i) {
+        if (theirs[i] != ours[i]) return false;
+    }
+    return true;
 }
 
 InvokeResult start_core(CoreCaps& cc, const Invocation& inv) {
@@ -55,13 +68,21 @@ InvokeResult cap_create(CoreCaps& cc, const Invocation& inv) {
     u64 type = inv.a[1] & 0xFF, rights = (inv.a[1] >> 8) & 0xFF;
     bool moved = ((inv.a[1] >> 16) & 1) != 0;  // the only copy now: it moved here
     if ((inv.a[1] >> 17) != 0 || rights > u64(caps::Rights::All)) return {Error::InvalidArgument, 0};
-    if (type != u64(caps::CapType::Ram) && type != u64(caps::CapType::Frame)) return {Error::WrongType, 0};
+    bool pml4 = type == u64(caps::CapType::Pml4);
+    if (type != u64(caps::CapType::Ram) && type != u64(caps::CapType::Frame) && !pml4) return {Error::WrongType, 0};
     PhysAddr base = inv.a[2];
     u64 bytes = inv.a[3];
     if (bytes == 0 || !is_aligned(base, kPageSize) || !is_aligned(bytes, kPageSize) || base + bytes < base ||
         base + bytes > DIRECT_MAP_SIZE || base < 0x100000) {
         return {Error::OutOfRange, 0};
     }
+    // A domain's top-level table that another core made, so a dispatcher of
+    // that domain can run here (docs/shootdown.md): it becomes this core's
+    // CR3 then, so its kernel half must be exactly this core's (every core's
+    // PML4 shares the boot tables' upper half, paging.hpp). Moved, it makes
+    // no sense: the other core's dispatcher still runs on it.
+    if (pml4 && (bytes != kPageSize || moved)) return {Error::InvalidArgument, 0};
+    if (pml4 && !same_kernel_half(base)) return {Error::InvalidArgument, 0};
     // Never the kernel image, never the part of this core's boot share that
     // its CPU driver kept (its own structures live there). What it gave its
     // monitor may come back (memory that moved to another core and returns).
@@ -81,7 +102,7 @@ InvokeResult mark_remote(CoreCaps& cc, const Invocation& inv) {
     auto slot = resolve_cap(cc, inv.caller, inv.a[0], caps::CapType::Null);
     if (!slot.ok()) return {slot.error(), 0};
     caps::CapType t = (*slot)->cap().type;
-    if (t != caps::CapType::Ram && t != caps::CapType::Frame) return {Error::WrongType, 0};
+    if (t != caps::CapType::Ram && t != caps::CapType::Frame && t != caps::CapType::Pml4) return {Error::WrongType, 0};
     Status s = cc.table.set_remote(**slot, (*slot)->cap().remote | caps::Remote::Copies);
     return {s.ok() ? Error::Ok : s.error(), 0};
 }
@@ -129,8 +150,30 @@ InvokeResult count_in_range(CoreCaps& cc, const Invocation& inv) {
     return {Error::Ok, cc.table.count_in_range(base, bytes)};
 }
 
+// This core's part of a TLB shootdown (docs/shootdown.md). The monitor that
+// asks runs here, so no dispatcher of the domain does, and its own CR3 load
+// already dropped that domain's entries (no PCIDs, no global user pages):
+// the INVLPGs make the guarantee explicit rather than a side effect of how
+// the scheduler switches, and stay right if a dispatcher of that domain and
+// the caller ever share a CR3 (INVLPG acts on the linear address whatever
+// address space loaded the entry, SDM 3A, 4.10.4.1, PCID 0).
+namespace {
+InvokeResult flush_tlb(const Invocation& inv) {
+    u64 va = inv.a[0], pages = inv.a[1];
+    if (!is_aligned(va, kPageSize) || pages == 0) return {Error::InvalidArgument, 0};
+    if (va >= mem::kUserTop || pages > (mem::kUserTop - va) / kPageSize) return {Error::OutOfRange, 0};
+    if (pages > abi::kFlushTlbPageLimit) {
+        x86::write_cr3(x86::read_cr3());
+    } else {
+        for (u64 i = 0; i < pages; ++i) x86::invlpg(va + i * kPageSize);
+    }
+    return {Error::Ok, pages};
+}
+}  // namespace
+
 InvokeResult invoke_kernel(CoreCaps& cc, const Invocation& inv) {
     switch (inv.method) {
+        case abi::kKernelFlushTlb: return flush_tlb(inv);
         case abi::kKernelRetypeAgreed: return retype_agreed(cc, inv);
         case abi::kKernelRangeInUse: return range_in_use(cc, inv);
         case abi::kKernelCountInRange: return count_in_range(cc, inv);

@@ -41,11 +41,12 @@ enum CapMethod : u64 {
                              // runs, starts its monitor with the frame, marks the caller's Frame as having a
                              // remote copy. Only on core 0. Busy: its monitor runs already; Timeout: no answer.
     kKernelCapCreate = 81,   // a0 = destination slot, a1 = type | rights << 8 | kCapMoved, a2 = base, a3 = bytes:
-                             // makes the copy of a capability another core's monitor sent (RAM or Frame
-                             // only), marked as having a remote copy unless kCapMoved says it is the only
-                             // one (memory whose move between cores was agreed).
-    kKernelMarkRemote = 82,  // a0 = slot: marks that capability's object as having a copy on another core
-                             // (before a monitor sends it there).
+                             // makes the copy of a capability another core's monitor sent (RAM, Frame,
+                             // or the Pml4 of a domain that spans cores: 4 KiB, its kernel half this
+                             // core's), marked as having a remote copy unless kCapMoved says it is the
+                             // only one (memory whose move between cores was agreed).
+    kKernelMarkRemote = 82,  // a0 = slot: marks that capability's object (RAM, Frame, Pml4) as having a
+                             // copy on another core (before a monitor sends it there).
     kKernelWakeCore = 83,    // a0 = core: an event for whoever waits there in kSysWaitEvent (a wake IPI)
     kKernelRemoveObject = 84,  // a0 = type (RAM or Frame), a1 = base, a2 = bytes: deletes every capability on
                                // this core that names the object or descends from it (this core's part of a
@@ -58,6 +59,9 @@ enum CapMethod : u64 {
     kKernelCountInRange = 87,  // a0 = base, a1 = bytes -> how many capabilities here overlap the range without
                                // strictly containing it: copies of an object of that range, everything made
                                // inside it, their descendants (this core's answer to "is a delete the last?")
+    kKernelFlushTlb = 88,      // a0 = virtual address (page-aligned, user half), a1 = pages: invalidates this
+                               // core's TLB entries for the range (INVLPG; above kFlushTlbPageLimit pages the
+                               // whole TLB), this core's part of a shootdown (docs/shootdown.md) -> pages
     // IRQ lines (ISA lines 0..15, on core 0, where the I/O APIC is programmed).
     kIrqConnect = 96,     // route the line to this core, unmasked. Busy: connected already
     kIrqPending = 97,     // -> interrupts since the last kIrqPending; the line stays masked after each
@@ -80,6 +84,9 @@ enum CapMethod : u64 {
 inline constexpr u64 kNoCap = ~u64{0};
 inline constexpr u64 kCapMoved = u64{1} << 16;  // kKernelCapCreate: no copy stays behind
 inline constexpr usize kMessageWords = 7;
+// kKernelFlushTlb: a longer range flushes the whole TLB (one CR3 reload is
+// cheaper than this many INVLPGs).
+inline constexpr u64 kFlushTlbPageLimit = 64;
 
 // Flags of kVNodeMap for a Frame in a Pt. Never both (W^X).
 inline constexpr u64 kMapWrite = 1;

@@ -601,6 +601,63 @@ def scale_linux_munmap(args: argparse.Namespace, counts: List[int]) -> List[str]
     return out
 
 
+def scale_shootdown(args: argparse.Namespace, counts: List[int]) -> List[str]:
+    """spanbench in the guest, one boot per core count: a domain spanning
+    every core unmaps a page every core touched and shoots it down (the
+    counterpart of linux-munmap, docs/shootdown.md)."""
+    check_kernel(args)
+    out: List[str] = []
+    for i, n in enumerate(counts, 1):
+        left = _remaining(args)
+        cmd = qemu_cmd(args, n, ["run=spanbench", "shutdown"])
+        cmd[cmd.index("--timeout") + 1] = str(int(min(left, 1500)))
+        lines = run_streaming(cmd, f"shootdown, {n} cores ({i} of {len(counts)})", left)
+        failed = [l for l in lines if "BENCH shootdown failed" in l]
+        if failed:
+            raise BenchError(f"shootdown, {n} cores: {failed[0].strip()}")
+        rows = [l for l in serial_rows(lines) if l.startswith("CSV shootdown,")]
+        have = {(l.split(",")[1], l.split(",")[6]) for l in rows}
+        want = {(m, u) for m in ("unmap_shootdown", "unmap") for u in ("cycles", "ns")}
+        if want - have:
+            raise BenchError(f"shootdown, {n} cores: no row for {', '.join(f'{m} ({u})' for m, u in sorted(want - have))}")
+        if not any("BENCH shootdown done" in l for l in lines):
+            raise BenchError(f"shootdown, {n} cores: no 'BENCH shootdown done' line")
+        out += rows
+    return out
+
+
+def plot_shootdown(ax, rows: Sequence[Row]) -> None:
+    for metric, style, label in (("unmap_shootdown", "-", "this OS: unmap + shootdown"),
+                                 ("unmap", ":", "this OS: the local unmap alone")):
+        pts = sorted((r.cores, r.median, r.p99) for r in _ns_rows(rows, "shootdown") if r.metric == metric)
+        if pts:
+            ax.errorbar([p[0] for p in pts], [p[1] for p in pts],
+                        yerr=[[0] * len(pts), [max(p[2] - p[1], 0) for p in pts]], fmt=style, marker="s",
+                        capsize=3, color="tab:red", alpha=1.0 if metric == "unmap_shootdown" else 0.5, label=label)
+    linux = sorted((r.cores, r.median) for r in _ns_rows(rows, "linux-munmap"))
+    if linux:
+        ax.plot([p[0] for p in linux], [p[1] for p in linux], "--", marker="o", color="tab:blue",
+                label="Linux munmap (same QEMU)")
+    ax.set_title("shootdown: unmap of a page touched on every core\n(median, bar to p99)")
+    ax.set_ylabel("ns per unmap")
+
+
+def summarize_shootdown(rows: Sequence[Row]) -> str:
+    out = ["shootdown: unmap of a page every core touched, with the TLB shootdown of every other core (median ns)",
+           f"{'cores':>5}{'ours':>16}{'ours p99':>16}{'unmap only':>12}{'Linux munmap':>16}{'ours / Linux':>14}"]
+    for n in sorted({r.cores for r in rows if r.suite == "shootdown"}):
+        ours = next((r for r in _ns_rows(rows, "shootdown") if r.cores == n and r.metric == "unmap_shootdown"), None)
+        unmap = next((r for r in _ns_rows(rows, "shootdown") if r.cores == n and r.metric == "unmap"), None)
+        linux = next((r for r in _ns_rows(rows, "linux-munmap") if r.cores == n), None)
+        ratio = f"{ours.median / linux.median:.2f}x" if ours and linux and linux.median else "-"
+        out.append(f"{n:>5}{(f'{ours.median:,.0f}' if ours else '-'):>16}{(f'{ours.p99:,.0f}' if ours else '-'):>16}"
+                   f"{(f'{unmap.median:,.0f}' if unmap else '-'):>12}"
+                   f"{(f'{linux.median:,.0f}' if linux else '-'):>16}{ratio:>14}")
+    out.append("ours: kVNodeUnmap here, then Local.shootdown to the monitor, which multicasts to every other core's")
+    out.append("monitor and returns after the last acknowledgement; Linux: munmap (with its IPIs), one thread per CPU.")
+    return "\n".join(out)
+
+
 AGREE_TOPOLOGIES = ["flat", "tree"]
 AGREE_LATENCIES = ["round", "alloc", "move"]  # metric prefixes with ns rows (monitor/bench.cpp)
 
@@ -802,6 +859,8 @@ SCALE_EXPERIMENTS: Dict[str, Experiment] = {e.name: e for e in [
                scale_agree, plot_agree, summarize_agree),
     Experiment("kv", "the tutorial service: replicated update latency with every core updating at once (1 core: baseline)",
                scale_kv, plot_kv, summarize_kv),
+    Experiment("shootdown", "unmap + TLB shootdown of a page touched on every core, by a domain spanning them all",
+               scale_shootdown, plot_shootdown, summarize_shootdown),
     Experiment("linux-munmap", "Linux munmap of a page touched on every CPU (baseline for unmap with shootdown)",
                scale_linux_munmap, plot_linux_munmap, summarize_linux_munmap),
 ]}

@@ -145,6 +145,15 @@ def check(a, exit_code, log):
                 problems.append(f"core {k}: usertest's fatal fault did not end it alone")
             if not re.search(rf"\[c{k}\] syscallfuzz: FUZZ core={k} calls=\d+ .*memory=intact interface=working", log):
                 problems.append(f"core {k}: no clean FUZZ summary")
+        # A domain spanning every core unmapped a page they all read and shot
+        # it down: every other core faulted on it and none read it afterwards.
+        n = a.cores - 1
+        m = re.search(r"\[c0\] spantest: SPANTEST core=0 cores=(\d+) spans=(\d+) faulted=(\d+) stale=(\d+) "
+                      r"passed=(\d+) failed=(\d+)", log)
+        if not m:
+            problems.append("no SPANTEST summary from core 0")
+        elif m.groups()[:4] != (str(a.cores), str(n), str(n), "0") or m.group(6) != "0" or int(m.group(5)) < 8:
+            problems.append(f"spantest: {m.group(0)} (expected spans={n} faulted={n} stale=0 failed=0)")
         if "TEST FAILED" in log:
             problems.append("a guest test failed (TEST FAILED above)")
     if "TEST FAILED" in log and "test" not in a.kernel_args:
