@@ -79,9 +79,11 @@ struct Monitors {
 
 // The OfferAgent of one side: what a program's monitor does for it.
 struct Agent {
-    Agent(Space& s, Monitors& m, u32 self, u32 other) : space(s), monitors(m), core(self), peer(other) {}
+    Agent(Space& s, Monitors& in, Monitors& out, u32 self, u32 other)
+        : space(s), mine(in), peers(out), core(self), peer(other) {}
     Space& space;
-    Monitors& monitors;
+    Monitors& mine;   // offers for this side
+    Monitors& peers;  // offers for the peer
     u32 core, peer;
     u32 seq = 0;
     u32 first_free = 16;  // slots from here on are handed out for arriving capabilities
@@ -94,22 +96,22 @@ struct Agent {
         if (c.type != CapType::Frame && c.type != CapType::Ram) return Error::WrongType;
         REQUIRE(space.table.set_remote(space.s(slot), Remote::Copies).ok());
         u64 ticket = (u64{core} << 32) | seq++;
-        if (monitors.lose_next) {
-            monitors.lose_next = false;
+        if (peers.lose_next) {
+            peers.lose_next = false;
         } else {
-            monitors.travelling.push_back(Offer{ticket, space.s(slot).cap(), monitors.delay});
-            monitors.step();
+            peers.travelling.push_back(Offer{ticket, space.s(slot).cap(), peers.delay});
+            peers.step();
         }
         return ticket;
     }
     Status claim(u64 ticket, u32 slot) {
-        auto it = monitors.arrived.find(ticket);
-        if (it == monitors.arrived.end()) return Error::NotFound;
+        auto it = mine.arrived.find(ticket);
+        if (it == mine.arrived.end()) return Error::NotFound;
         if (!space.s(slot).empty()) return Error::SlotOccupied;
         Capability c = it->second;
         c.remote = Remote::Copies;
         TRY_STATUS(space.table.create_root(space.s(slot), c));
-        monitors.arrived.erase(it);
+        mine.arrived.erase(it);
         return {};
     }
     bool expects(u64 ticket) const { return (ticket >> 32) == peer; }
@@ -135,7 +137,7 @@ struct Agent {
         if (slot < Space::kSlots && !space.s(slot).empty()) REQUIRE(space.table.delete_cap(space.s(slot)).ok());
     }
     bool keep_waiting(u32 attempt) {
-        monitors.step();
+        mine.step();
         return attempt < patience;
     }
 
@@ -210,7 +212,7 @@ static_assert(sh::ShareHandler<ShareImpl>);
 struct World {
     Space a{0x100000}, b{0x200000};
     Monitors to_b, to_a;  // offers for b, offers for a
-    Agent agent_a{a, to_b, 1, 0}, agent_b{b, to_a, 0, 1};
+    Agent agent_a{a, to_a, to_b, 1, 0}, agent_b{b, to_b, to_a, 0, 1};
     Channel ch;
     Caps caps_a{ch.client, agent_a, kSpare}, caps_b{ch.server, agent_b, kSpare};
     ShareImpl impl{b};
