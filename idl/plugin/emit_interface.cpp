@@ -34,6 +34,16 @@ void emit_message(std::string& out, uint64_t id, const std::string& local, const
     }
 }
 
+bool struct_carries_caps(uint64_t id, const FileModel& model) {
+    const Struct* s = model.find_struct(id);
+    return s != nullptr && carries_caps(*s, model);
+}
+
+// Whether the request or the reply of a method can hold capabilities.
+bool method_carries_caps(const Method& m, const FileModel& model) {
+    return struct_carries_caps(m.params, model) || (!m.oneway && struct_carries_caps(m.results, model));
+}
+
 // Argument-list form of a call: one C++ parameter per schema parameter.
 std::string arg_type(const Type& t, const FileModel& model) {
     switch (t.kind) {
@@ -52,12 +62,20 @@ void emit_call(std::string& out, const Interface& iface, const Method& m, const 
     out += "    // " + m.name + " @" + ord + (m.oneway ? " (one-way)" : "") + "\n";
     out += "    " + ret + " " + m.cxx + "(const " + params_type(iface, m) + "& params" + res +
            ") {\n";
-    out += "        mk::Result<mk::idl::Writer> w = this->" +
-           (m.oneway ? "begin_oneway(" + ord : "begin_call(" + ord + ", results_") + ");\n";
-    out += "        if (!w.ok()) return w.error();\n";
-    out += "        encode(*w, params);\n";
-    out += "        return this->" + (m.oneway ? "finish_oneway(" : "finish_call(" + ord + ", ") +
-           "*w);\n    }\n";
+    if (method_carries_caps(m, model)) {
+        // Capabilities go through the transport's hooks (idl/caps.hpp).
+        out += "        return this->" +
+               (m.oneway ? "oneway_carrying_caps(" + ord + ", params"
+                         : "call_carrying_caps(" + ord + ", params, results_") +
+               ");\n    }\n";
+    } else {
+        out += "        mk::Result<mk::idl::Writer> w = this->" +
+               (m.oneway ? "begin_oneway(" + ord : "begin_call(" + ord + ", results_") + ");\n";
+        out += "        if (!w.ok()) return w.error();\n";
+        out += "        encode(*w, params);\n";
+        out += "        return this->" + (m.oneway ? "finish_oneway(" : "finish_call(" + ord + ", ") +
+               "*w);\n    }\n";
+    }
 
     // The same call with the parameters spelled out.
     const Struct* p = model.find_struct(m.params);
@@ -80,12 +98,16 @@ void emit_call(std::string& out, const Interface& iface, const Method& m, const 
     out += "        return this->" + m.cxx + "(params_" + (m.oneway ? "" : ", results_") + ");\n    }\n";
 }
 
-void emit_dispatch_case(std::string& out, const Interface& iface, const Method& m) {
+void emit_dispatch_case(std::string& out, const Interface& iface, const Method& m, const FileModel& model) {
     out += "            case " + std::to_string(m.ordinal) + ": {  // " + m.name + "\n";
     out += "                mk::idl::Reader r(m.bytes, m.size);\n";
     out += "                " + params_type(iface, m) + " params;\n";
     out += "                if (mk::Status s = mk::idl::decode_message(r, params); !s.ok()) {\n";
     out += "                    return this->reject(m.header, s.error());\n                }\n";
+    if (struct_carries_caps(m.params, model)) {
+        out += "                if (mk::Status s = this->receive_request_caps(params); !s.ok()) {\n";
+        out += "                    return this->reject(m.header, s.error());\n                }\n";
+    }
     if (m.oneway) {
         out += "                (void)impl_." + m.cxx + "(params);\n";
         out += "                return {};\n            }\n";
@@ -94,6 +116,10 @@ void emit_dispatch_case(std::string& out, const Interface& iface, const Method& 
     out += "                " + results_type(iface, m) + " results;\n";
     out += "                if (mk::Status s = impl_." + m.cxx + "(params, results); !s.ok()) {\n";
     out += "                    return this->reply_error(m.header, s.error());\n                }\n";
+    if (struct_carries_caps(m.results, model)) {
+        out += "                return this->reply_carrying_caps(m.header, results);\n            }\n";
+        return;
+    }
     out += "                mk::idl::Writer w = this->begin_reply(m.header);\n";
     out += "                encode(w, results);\n";
     out += "                return this->send_reply(m.header, w);\n            }\n";
@@ -235,7 +261,7 @@ void emit_client_server(std::string& out, const Interface& iface, const FileMode
         out += "        (void)m;\n";
     } else {
         out += "        switch (m.header.method) {\n";
-        for (const Method& m : iface.methods) emit_dispatch_case(out, iface, m);
+        for (const Method& m : iface.methods) emit_dispatch_case(out, iface, m, model);
         out += "        }\n";
     }
     out += "        return mk::Error::UnknownMethod;\n    }\n\n";

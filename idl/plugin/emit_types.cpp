@@ -77,6 +77,25 @@ std::string member_init(const Field& f, const FileModel& model) {
 
 }  // namespace
 
+bool carries_caps(const Type& t, const FileModel& model) {
+    switch (t.kind) {
+        case Kind::Cap: return true;
+        case Kind::List: return t.element != nullptr && carries_caps(*t.element, model);
+        case Kind::Struct: {
+            const Struct* s = model.find_struct(t.id);
+            return s != nullptr && carries_caps(*s, model);
+        }
+        default: return false;
+    }
+}
+
+bool carries_caps(const Struct& s, const FileModel& model) {
+    for (const Field& f : s.fields) {
+        if (carries_caps(f.type, model)) return true;
+    }
+    return false;
+}
+
 void emit_enums_and_consts(std::string& out, const FileModel& model) {
     for (const Enum& e : model.enums) {
         out += "enum class " + e.cxx + " : mk::u16 {\n";
@@ -132,6 +151,25 @@ void emit_marshal(std::string& out, const Struct& s, const FileModel& model) {
         out += "    TRY_STATUS(r.get_count(" + x + ".size, " + std::to_string(f.type.max) + "));\n";
         out += "    for (mk::usize i = 0; i < " + x + ".size; ++i) TRY_STATUS(" +
                decode_one(*f.type.element, x + ".items[i]", model) + ");\n";
+    }
+    out += "    return {};\n}\n\n";
+
+    // The capabilities it holds, for the stubs' capability hooks (idl/caps.hpp).
+    if (!carries_caps(s, model)) return;
+    out += "template <typename F>\n";
+    out += "mk::Status for_each_cap(" + t + "& v, F& f) {\n";
+    for (const Field& f : s.fields) {
+        if (!carries_caps(f.type, model)) continue;
+        const std::string x = "v." + f.cxx;
+        const Type& el = f.type.kind == Kind::List ? *f.type.element : f.type;
+        const std::string one = el.kind == Kind::Cap ? "f(" : "for_each_cap(";
+        const std::string tail = el.kind == Kind::Cap ? ")" : ", f)";
+        if (f.type.kind == Kind::List) {
+            out += "    for (mk::usize i = 0; i < " + x + ".size && i < " + std::to_string(f.type.max) +
+                   "; ++i) TRY_STATUS(" + one + x + ".items[i]" + tail + ");\n";
+        } else {
+            out += "    TRY_STATUS(" + one + x + tail + ");\n";
+        }
     }
     out += "    return {};\n}\n\n";
 }

@@ -19,10 +19,11 @@ bool has_annotation(capnp::List<capnp::schema::Annotation>::Reader list, uint64_
 // Names a generated client or server defines itself: a method may not use them.
 const std::set<std::string>& reserved_method_names() {
     static const std::set<std::string> names = {
-        "accept", "begin_call", "begin_oneway", "begin_reply", "calls_in_flight", "cancel",
-        "decode", "dispatch", "encode", "finish_call", "finish_oneway", "poll", "reject",
-        "replying", "reply_error", "send_reply", "sending", "stats", "status", "transport",
-        "wait"};
+        "accept", "begin_call", "begin_oneway", "begin_reply", "call_carrying_caps", "calls_in_flight",
+        "cancel", "decode", "dispatch", "encode", "finish_call", "finish_oneway", "for_each_cap",
+        "oneway_carrying_caps", "poll", "receive_reply_caps", "receive_request_caps", "reject",
+        "reply_carrying_caps", "replying", "reply_error", "send_reply", "sending", "stats", "status",
+        "transport", "wait"};
     return names;
 }
 

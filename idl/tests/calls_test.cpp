@@ -55,14 +55,11 @@ TEST_CASE("Each method of the kitchen interface makes a round trip", "[idl]") {
     K::NamedResults nr;
     auto named = t.client.named(3, 4, &nr);
     auto noop = t.client.noop();
-    K::AttachResults ar;
-    const mk::idl::CapRef caps[] = {{10}, {11}};
-    auto attach = t.client.attach(mk::idl::CapRef{5}, mk::Span<const mk::idl::CapRef>(caps, 2), &ar);
     K::KeywordsParams kp;
     kp.k.class_ = 9;
     K::KeywordsResults kr;
     auto keywords = t.client.keywords(kp, &kr);
-    REQUIRE((defaults.ok() && named.ok() && noop.ok() && attach.ok() && keywords.ok()));
+    REQUIRE((defaults.ok() && named.ok() && noop.ok() && keywords.ok()));
     t.run();
     CHECK(t.client.status(*defaults).ok());
     CHECK((dr.a == 7 && dr.b && dr.c == k::Color::Green && dr.d == -5));
@@ -70,8 +67,6 @@ TEST_CASE("Each method of the kitchen interface makes a round trip", "[idl]") {
     CHECK((nr.x == 4 && nr.y == 3));
     CHECK(t.client.status(*noop).ok());
     CHECK(t.impl.noops == 1);
-    CHECK(t.client.status(*attach).ok());
-    CHECK(ar.sink.slot == 11);
     CHECK(t.client.status(*keywords).ok());
     CHECK(kr.k.class_ == 9);
     CHECK(t.client.calls_in_flight() == 0);

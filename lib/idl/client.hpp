@@ -9,6 +9,7 @@
 
 #include "base/atomic.hpp"
 #include "base/result.hpp"
+#include "idl/caps.hpp"
 #include "idl/codec.hpp"
 #include "idl/endpoint_stats.hpp"
 #include "idl/frame_check.hpp"
@@ -106,6 +107,7 @@ protected:
         (void)out_.flush(transport_);
         if (out_.busy() || find_free() == nullptr) return Error::Full;
         next_out_ = out;
+        next_receive_ = nullptr;
         return out_.begin(info_.tag, method, false, next_id());
     }
 
@@ -121,7 +123,7 @@ protected:
     Result<CallId> finish_call(u8 method, const Writer& w) {
         TRY_STATUS(out_.seal(w));
         Call* c = find_free();
-        *c = Call{true, false, id_, method, Error::Ok, next_out_};
+        *c = Call{true, false, id_, method, Error::Ok, next_out_, next_receive_};
         Status s = out_.flush(transport_);
         if (!s.ok() && s.error() != Error::Full) {
             c->busy = false;
@@ -137,7 +139,51 @@ protected:
         return {};
     }
 
+    // A call whose request or reply carries capabilities (caps.hpp). The
+    // request is encoded once to check it, so that no capability is handed
+    // over for a request that cannot be sent; then its capabilities go to the
+    // transport and it is encoded again with the words that travel. A reply
+    // with capabilities needs a results object to receive them into
+    // (InvalidArgument without one): they are received before the call ends.
+    template <typename P, typename R>
+    Result<CallId> call_carrying_caps(u8 method, const P& params, R* results) {
+        if constexpr (CarriesCaps<R>) {
+            if (results == nullptr) return Error::InvalidArgument;
+        }
+        Writer w = TRY(begin_call(method, results));
+        encode(w, params);
+        TRY_STATUS(w.status());
+        if constexpr (CarriesCaps<P>) {
+            P sent = params;
+            TRY_STATUS(send_caps(transport_, sent));
+            w = out_.begin(info_.tag, method, false, id_);
+            encode(w, sent);
+        }
+        if constexpr (CarriesCaps<R>) next_receive_ = &receive_reply_caps<R>;
+        return finish_call(method, w);
+    }
+
+    template <typename P>
+    Status oneway_carrying_caps(u8 method, const P& params) {
+        Writer w = TRY(begin_oneway(method));
+        encode(w, params);
+        TRY_STATUS(w.status());
+        P sent = params;
+        TRY_STATUS(send_caps(transport_, sent));
+        w = out_.begin(info_.tag, method, false, id_);
+        encode(w, sent);
+        return finish_oneway(w);
+    }
+
 private:
+    // Receives the capabilities of a decoded reply (of type R) into the
+    // caller's space.
+    using ReceiveCaps = Status (*)(ClientCore&, void* out);
+    template <typename R>
+    static Status receive_reply_caps(ClientCore& self, void* out) {
+        return receive_caps(self.transport_, *static_cast<R*>(out));
+    }
+
     struct Call {
         bool busy = false;
         bool done = false;
@@ -145,6 +191,7 @@ private:
         u8 method = 0;
         Error result = Error::Ok;
         void* out = nullptr;
+        ReceiveCaps receive = nullptr;
     };
 
     Status accept_reply(const Header& h, const Payload& p) {
@@ -164,6 +211,7 @@ private:
         }
         Reader r(m.bytes, m.size);
         Status s = decode_(h.method, r, c->out);
+        if (s.ok() && c->receive != nullptr) s = c->receive(*this, c->out);
         return finish(*c, s.ok() ? Error::Ok : s.error());
     }
 
@@ -201,6 +249,7 @@ private:
     Call calls_[kMaxCalls];
     CallId id_ = 0;
     void* next_out_ = nullptr;
+    ReceiveCaps next_receive_ = nullptr;
     EndpointStats stats_;
 };
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "base/result.hpp"
+#include "idl/caps.hpp"
 #include "idl/codec.hpp"
 #include "idl/endpoint_stats.hpp"
 #include "idl/frame_check.hpp"
@@ -81,6 +82,31 @@ protected:
         (void)out_.begin(info_.tag, request.method, true, request.call);
         out_.seal_error(e);
         return flushed();
+    }
+
+    // The capabilities of a decoded request, received into this side's space
+    // before the handler sees them (caps.hpp). On an error none is left.
+    template <typename P>
+    Status receive_request_caps(P& params) {
+        return receive_caps(transport_, params);
+    }
+
+    // A reply whose results carry capabilities: encoded once to check it, so
+    // that none is handed over for a reply that cannot be sent; then the
+    // capabilities go to the transport and the results are encoded with the
+    // words that travel. If that fails the client gets the error instead.
+    template <typename R>
+    Status reply_carrying_caps(const Header& request, R& results) {
+        Writer w = begin_reply(request);
+        encode(w, results);
+        if (w.failed()) return send_reply(request, w);
+        if (Status s = send_caps(transport_, results); !s.ok()) {
+            (void)reply_error(request, s.error());
+            return s;
+        }
+        w = begin_reply(request);
+        encode(w, results);
+        return send_reply(request, w);
     }
 
     // A whole request whose body did not decode: the client learns why,

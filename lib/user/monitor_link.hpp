@@ -7,6 +7,7 @@
 #include "abi/caps.hpp"
 #include "monitor.urpc.hpp"
 #include "urpc/endpoint.hpp"
+#include "user/caps.hpp"
 #include "user/syscall.hpp"
 #include "user/vm.hpp"
 

@@ -8,6 +8,7 @@
 namespace mk::user {
 
 Result<u32> SlotAllocator::next() {
+    if (kept_ > 0) return returned_[--kept_];
     u32 limit = ram_ != nullptr ? kSlots - 1 : kSlots;
     if (used_ < limit) return abi::cap_address(l1_, used_++);
     if (ram_ == nullptr || next_l1_ >= end_l1_) return Error::Full;

@@ -26,11 +26,19 @@ public:
         end_l1_ = end_l1;
     }
     Result<u32> next();
+    // Gives back a slot that is empty again, for next() to hand out before
+    // any new one (up to kKept of them; beyond that a slot stays unused).
+    void release(u32 slot) {
+        if (kept_ < kKept) returned_[kept_++] = slot;
+    }
 
 private:
     static constexpr u32 kSlots = 256;
+    static constexpr u32 kKept = 32;
     u32 l1_;
     u32 used_ = 0;
+    u32 returned_[kKept] = {};
+    u32 kept_ = 0;
     RamAllocator* ram_ = nullptr;
     u32 next_l1_ = 0, end_l1_ = 0;
 };

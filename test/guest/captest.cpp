@@ -8,6 +8,7 @@
 // copy revokes the Frame it received everywhere (an agreed operation): its
 // own copy and the sender's original disappear.
 #include "abi/caps.hpp"
+#include "caprpc.hpp"
 #include "check.hpp"
 #include "user/caps.hpp"
 #include "user/console.hpp"
@@ -156,5 +157,8 @@ extern "C" int domain_main(u32 core, u32 cores) {
     }
     check(mine_gone, "our own Frame was removed by the next core's revoke");
     printf("CAPTEST core=%u passed=%d failed=%d retype_won=%u", core, g_passed, g_failed, won);
-    return g_failed == 0 ? 0 : 1;
+
+    // Capabilities as parameters and results of IDL calls between the copies.
+    int rpc = mk::guest_test::run_cap_rpc(**link, g_space, g_slots, core, cores);
+    return g_failed == 0 && rpc == 0 ? 0 : 1;
 }

@@ -141,6 +141,18 @@ def check(a, exit_code, log):
                 problems.append(f"no CAPTEST summary from core {k}")
             elif m.group(2) != "0" or int(m.group(1)) < 6:
                 problems.append(f"core {k}: captest passed={m.group(1)} failed={m.group(2)}")
+            # Capabilities as IDL parameters and results between the cores
+            # (captest's last part): every copy served its successor and
+            # called its predecessor, each call carrying real capabilities.
+            if a.cores > 1:
+                m = re.search(rf"\[c{k}\] captest: CAPRPC core={k} passed=(\d+) failed=(\d+) sent=(\d+) received=(\d+)",
+                              log)
+                if not m:
+                    problems.append(f"no CAPRPC summary from core {k}")
+                elif m.group(2) != "0" or int(m.group(1)) < 15:
+                    problems.append(f"core {k}: caprpc passed={m.group(1)} failed={m.group(2)}")
+                elif int(m.group(3)) < 4 or int(m.group(4)) < 4:
+                    problems.append(f"core {k}: caprpc moved too few capabilities (sent={m.group(3)} received={m.group(4)})")
             if not re.search(rf"\[c{k}\] domain usertest \(id [0-9a-f]+\) killed: #PF", log):
                 problems.append(f"core {k}: usertest's fatal fault did not end it alone")
             if not re.search(rf"\[c{k}\] syscallfuzz: FUZZ core={k} calls=\d+ .*memory=intact interface=working", log):

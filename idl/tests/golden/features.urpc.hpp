@@ -139,6 +139,12 @@ inline mk::Status decode(mk::idl::Reader& r, Directory::ListParams& v) {
     return {};
 }
 
+template <typename F>
+mk::Status for_each_cap(Directory::ListParams& v, F& f) {
+    TRY_STATUS(f(v.from));
+    return {};
+}
+
 inline void encode(mk::idl::Writer& w, const Directory::ListResults& v) {
     encode(w, v.listing);
 }
@@ -154,6 +160,12 @@ inline void encode(mk::idl::Writer& w, const Directory::WatchParams& v) {
 
 inline mk::Status decode(mk::idl::Reader& r, Directory::WatchParams& v) {
     TRY_STATUS(r.get_cap(v.watcher));
+    return {};
+}
+
+template <typename F>
+mk::Status for_each_cap(Directory::WatchParams& v, F& f) {
+    TRY_STATUS(f(v.watcher));
     return {};
 }
 
@@ -219,10 +231,7 @@ public:
 
     // list @1
     mk::Result<mk::idl::CallId> list(const Directory::ListParams& params, Directory::ListResults* results_ = nullptr) {
-        mk::Result<mk::idl::Writer> w = this->begin_call(1, results_);
-        if (!w.ok()) return w.error();
-        encode(*w, params);
-        return this->finish_call(1, *w);
+        return this->call_carrying_caps(1, params, results_);
     }
     mk::Result<mk::idl::CallId> list(mk::idl::CapRef from, mk::u8 limit, Directory::ListResults* results_ = nullptr) {
         Directory::ListParams params_;
@@ -233,10 +242,7 @@ public:
 
     // watch @2 (one-way)
     mk::Status watch(const Directory::WatchParams& params) {
-        mk::Result<mk::idl::Writer> w = this->begin_oneway(2);
-        if (!w.ok()) return w.error();
-        encode(*w, params);
-        return this->finish_oneway(*w);
+        return this->oneway_carrying_caps(2, params);
     }
     mk::Status watch(mk::idl::CapRef watcher) {
         Directory::WatchParams params_;
@@ -291,6 +297,9 @@ private:
                 if (mk::Status s = mk::idl::decode_message(r, params); !s.ok()) {
                     return this->reject(m.header, s.error());
                 }
+                if (mk::Status s = this->receive_request_caps(params); !s.ok()) {
+                    return this->reject(m.header, s.error());
+                }
                 Directory::ListResults results;
                 if (mk::Status s = impl_.list(params, results); !s.ok()) {
                     return this->reply_error(m.header, s.error());
@@ -303,6 +312,9 @@ private:
                 mk::idl::Reader r(m.bytes, m.size);
                 Directory::WatchParams params;
                 if (mk::Status s = mk::idl::decode_message(r, params); !s.ok()) {
+                    return this->reject(m.header, s.error());
+                }
+                if (mk::Status s = this->receive_request_caps(params); !s.ok()) {
                     return this->reject(m.header, s.error());
                 }
                 (void)impl_.watch(params);
