@@ -54,6 +54,25 @@ struct PeerHandler {
     void cap_offer(const midl::MonitorPeer::CapOfferParams& p) {
         record_offer(p.ticket, p.cap_type, p.rights, p.base, p.bytes);
     }
+    // Spawn and the shell's questions from another core (spawn.cpp).
+    Status spawn_start(const midl::MonitorPeer::SpawnStartParams& p, midl::MonitorPeer::SpawnStartResults& r) {
+        r.id = TRY(spawn_here(p.name.chars, p.args.chars, p.has_cap, p.ticket));
+        return {};
+    }
+    Status domain_status(const midl::MonitorPeer::DomainStatusParams& p, midl::MonitorPeer::DomainStatusResults& r) {
+        bool ended = false;
+        int code = 0;
+        TRY_STATUS(program_status(p.id, ended, code));
+        r.ended = ended;
+        r.exit_code = code;
+        return {};
+    }
+    Status list_domains(const midl::MonitorPeer::ListDomainsParams&, midl::MonitorPeer::ListDomainsResults& r) {
+        return list_programs(r.domains);
+    }
+    Status list_caps(const midl::MonitorPeer::ListCapsParams& p, midl::MonitorPeer::ListCapsResults& r) {
+        return list_caps_here(p.id, p.from, r.caps, r.next);
+    }
     void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
         if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
         g_ended[p.core] = {true, p.programs, p.failed};
@@ -105,6 +124,11 @@ Status attach_peer(u32 peer, bool side_a, u32 frame_cap) {
 }
 
 usize peer_count() { return g_peer_count; }
+
+midl::MonitorPeerClient<urpc::Endpoint>* peer_client(u32 core) {
+    Peer* p = find_peer(core);
+    return p != nullptr ? &p->client : nullptr;
+}
 
 void serve_peers() {
     for (usize i = 0; i < g_peer_count; ++i) g_peers[i]->serve();

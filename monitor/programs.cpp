@@ -3,7 +3,10 @@
 // `run=NAME:all` on every core). Each is
 // loaded by the user-level ELF loader with the environment the CPU driver
 // gives a boot domain, plus a channel to this monitor (the Local interface),
-// and watched through its Dispatcher capability until it ends.
+// and watched through its Dispatcher capability until it ends. Programs
+// started later (Local.spawn, spawn.cpp) go into the same table: each has a
+// domain id (this core << 32 | a sequence number), its argument text, and
+// its record stays until the table is full and it has ended.
 #include <new>
 
 #include "base/string.hpp"
@@ -16,7 +19,7 @@ namespace mk::monitor {
 namespace {
 
 constexpr u64 kProgramRam = 4 << 20;  // RAM each program gets at its start
-constexpr usize kMaxPrograms = 8;
+constexpr usize kMaxPrograms = 16;
 
 struct Program;
 
@@ -28,14 +31,27 @@ struct LocalService {
     Status receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&);
     Status revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&);
     Status retype_cap(const midl::Local::RetypeCapParams& p, midl::Local::RetypeCapResults&);
+    // Spawn and the shell's questions (spawn.cpp).
+    Status spawn(const midl::Local::SpawnParams& p, midl::Local::SpawnResults& r);
+    Status domain_status(const midl::Local::DomainStatusParams& p, midl::Local::DomainStatusResults& r);
+    Status args(const midl::Local::ArgsParams&, midl::Local::ArgsResults& r);
+    Status list_domains(const midl::Local::ListDomainsParams& p, midl::Local::ListDomainsResults& r);
+    Status list_caps(const midl::Local::ListCapsParams& p, midl::Local::ListCapsResults& r);
+    Status mem_info(const midl::Local::MemInfoParams&, midl::Local::MemInfoResults& r);
 };
 
 struct Program {
-    Program(const char* n, user::Spawner::Child c, urpc::Frame& f)
+    Program(const char* n, user::Spawner::Child c, urpc::Frame& f, u32 channel_cap, u64 domain_id, const char* text)
         : child(c), ep(urpc::Endpoint::init(f, urpc::Side::A)), service{this}, server(service, ep) {
-        name = n;
+        str_copy(name, n, sizeof name);
+        str_copy(args, text, sizeof args);
+        channel = channel_cap;
+        id = domain_id;
     }
-    const char* name;
+    char name[24];
+    char args[128];
+    u32 channel;  // the channel frame, kept for the next program in this record
+    u64 id;
     user::Spawner::Child child;
     urpc::Endpoint ep;
     LocalService service;
@@ -46,7 +62,42 @@ struct Program {
 
 alignas(Program) u8 g_program_storage[kMaxPrograms][sizeof(Program)];
 Program* g_programs[kMaxPrograms] = {};
-u32 g_program_count = 0;
+u32 g_program_count = 0;  // records in use
+u32 g_started = 0;        // programs ever started here
+u32 g_next_sequence = 1;  // of domain ids
+
+// How much RAM a program gets: what the in-guest suites were sized for, a
+// pool chunk for the small programs, the old default for the rest.
+u64 ram_for(const char* name) {
+    if (str_eq(name, "syscallfuzz")) return 2 << 20;
+    for (const char* small : {"captest", "memstorm", "hello", "spawntest", "shell"}) {
+        if (str_eq(name, small)) return 1 << 20;
+    }
+    return kProgramRam;
+}
+
+user::Spawner& spawner() {
+    static user::Spawner s(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
+    return s;
+}
+
+// A record for a new program: a free one, else the one that ended first.
+Result<u32> free_record() {
+    if (g_program_count < kMaxPrograms) return g_program_count;
+    u32 oldest = kMaxPrograms;
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->ended && (oldest == kMaxPrograms || g_programs[i]->id < g_programs[oldest]->id)) oldest = i;
+    }
+    if (oldest == kMaxPrograms) return Error::Full;
+    return oldest;
+}
+
+Program* find_program(u64 id) {
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->id == id) return g_programs[i];
+    }
+    return nullptr;
+}
 
 Status LocalService::alloc_ram(const midl::Local::AllocRamParams& p, midl::Local::AllocRamResults&) {
     Allocation a = TRY(monitor::alloc_ram(p.size_log2));
@@ -58,7 +109,7 @@ Status LocalService::alloc_ram(const midl::Local::AllocRamParams& p, midl::Local
 Status LocalService::where_am_i(const midl::Local::WhereAmIParams&, midl::Local::WhereAmIResults& r) {
     r.core = g_self.core;
     r.cores = g_self.cores;
-    r.programs = g_program_count;
+    r.programs = g_started;
     r.pool_chunks = pool_chunks();
     return {};
 }
@@ -80,19 +131,35 @@ Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::L
     return claim_cap(program->child.root, p.ticket, p.slot);
 }
 
-void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam) {
-    if (g_program_count == kMaxPrograms) {
-        user::printf("cannot start %s: at most %zu programs per core", name, kMaxPrograms);
-        return;
-    }
-    auto channel = g_self.ram->make(u32(CapType::Frame), 12);
-    auto f = channel.ok() ? map_channel(*channel, kProgramVa + u64{g_program_count} * kPageSize)
-                          : Result<urpc::Frame*>(channel.error());
-    if (!f.ok()) {
-        user::printf("cannot start %s: no channel: %s", name, error_name(f.error()));
-        return;
-    }
-    (*f)->reset();
+Status LocalService::spawn(const midl::Local::SpawnParams& p, midl::Local::SpawnResults& r) {
+    return spawn_for(program->child.root, p, r);
+}
+Status LocalService::domain_status(const midl::Local::DomainStatusParams& p, midl::Local::DomainStatusResults& r) {
+    return domain_status_anywhere(p.id, r.ended, r.exit_code);
+}
+Status LocalService::list_domains(const midl::Local::ListDomainsParams& p, midl::Local::ListDomainsResults& r) {
+    return list_domains_on(p.core, r.domains);
+}
+Status LocalService::list_caps(const midl::Local::ListCapsParams& p, midl::Local::ListCapsResults& r) {
+    return list_caps_anywhere(p.id, p.from, r.caps, r.next);
+}
+Status LocalService::mem_info(const midl::Local::MemInfoParams&, midl::Local::MemInfoResults& r) {
+    return pool_sizes(r.chunks, r.chunk_bytes);
+}
+
+Status LocalService::args(const midl::Local::ArgsParams&, midl::Local::ArgsResults& r) {
+    r.id = program->id;
+    return r.text.assign(program->args);
+}
+
+// Starts boot module `name` with argument text `args`; the new domain's id.
+Result<u64> start(const char* name, const char* args, u64 ram_bytes) {
+    u32 record = TRY(free_record());
+    bool reused = record < g_program_count;
+    u32 channel = reused ? g_programs[record]->channel : TRY(g_self.ram->make(u32(CapType::Frame), 12));
+    urpc::Frame* f = reinterpret_cast<urpc::Frame*>(kProgramVa + u64{record} * kPageSize);
+    if (!reused) f = TRY(map_channel(channel, kProgramVa + u64{record} * kPageSize));
+    f->reset();
     user::Spawner::Options full;
     full.ram_bytes = ram_bytes;
     // A 1 MiB grant is a chunk of the pool: the general block keeps the room.
@@ -100,27 +167,35 @@ void start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam
     if (chunk.ok()) full.ram_cap = chunk->cap;
     full.slot_cnodes = full.modules = full.named = true;
     full.stack_pages = abi::kUserStackPages;
-    full.monitor_link = *channel;
+    full.monitor_link = channel;
     full.release_modules = true;  // the program may load the same module itself
-    auto child = spawner.start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
+    auto child = spawner().start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
     if (!child.ok()) {
-        user::printf("cannot start %s: %s", name, error_name(child.error()));
-        return;
+        if (!reused) {  // the record stays free: so does its channel's place
+            (void)g_self.space->unmap_page(kProgramVa + u64{record} * kPageSize);
+            (void)user::remove(channel);
+        }
+        return child.error();
     }
-    g_programs[g_program_count] = new (g_program_storage[g_program_count]) Program(name, *child, **f);
-    ++g_program_count;
+    u64 id = (u64{g_self.core} << 32) | g_next_sequence++;
+    g_programs[record] = new (g_program_storage[record]) Program(name, *child, *f, channel, id, args);
+    if (!reused) ++g_program_count;
+    ++g_started;
+    return id;
+}
+
+void start_at_boot(const char* name, u64 ram_bytes) {
+    auto id = start(name, "", ram_bytes);
+    if (!id.ok()) user::printf("cannot start %s: %s", name, error_name(id.error()));
+    else if (str_eq(name, "shell")) (void)grant_console(find_program(*id)->child.root);
 }
 
 }  // namespace
 
 void start_programs() {
     boot::CommandLine cmdline(frame().cmdline);
-    static user::Spawner spawner(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
     if (cmdline.has("test")) {
-        start(spawner, "usertest");
-        start(spawner, "syscallfuzz", 2 << 20);
-        start(spawner, "captest", 1 << 20);
-        start(spawner, "memstorm", 1 << 20);
+        for (const char* name : {"usertest", "syscallfuzz", "captest", "memstorm"}) start_at_boot(name, ram_for(name));
     }
     // run=NAME: that boot module on core 0; run=NAME:all on every core.
     static char run[40];
@@ -128,7 +203,7 @@ void start_programs() {
         usize n = str_len(run);
         bool every_core = n > 4 && str_eq(run + n - 4, ":all");
         if (every_core) run[n - 4] = '\0';
-        if (every_core || g_self.core == 0) start(spawner, run);
+        if (every_core || g_self.core == 0) start_at_boot(run, every_core ? kProgramRam : ram_for(run));
     }
 }
 
@@ -151,7 +226,7 @@ void serve_programs() {
     serving = false;
 }
 
-u32 program_count() { return g_program_count; }
+u32 program_count() { return g_started; }
 
 bool programs_ended(u32& failed) {
     failed = 0;
@@ -160,6 +235,40 @@ bool programs_ended(u32& failed) {
         if (g_programs[i]->exit_code != 0) ++failed;
     }
     return true;
+}
+
+}  // namespace mk::monitor
+
+namespace mk::monitor {
+
+Result<u64> start_program(const char* name, const char* args) { return start(name, args, ram_for(name)); }
+
+Result<u32> program_root(u64 id) {
+    Program* p = find_program(id);
+    if (p == nullptr) return Error::NotFound;
+    return p->child.root;
+}
+
+Status program_status(u64 id, bool& ended, int& exit_code) {
+    Program* p = find_program(id);
+    if (p == nullptr) return Error::NotFound;
+    ended = p->ended;
+    exit_code = p->exit_code;
+    return {};
+}
+
+Status list_programs(idl::List<midl::DomainInfo, 16>& out) {
+    out.size = 0;
+    for (u32 i = 0; i < g_program_count; ++i) {
+        const Program& p = *g_programs[i];
+        midl::DomainInfo d;
+        d.id = p.id;
+        TRY_STATUS(d.name.assign(p.name));
+        d.ended = p.ended;
+        d.exit_code = p.exit_code;
+        TRY_STATUS(out.push(d));
+    }
+    return {};
 }
 
 }  // namespace mk::monitor
