@@ -8,7 +8,8 @@ ARGS become the kernel command line (default: "run=shell shutdown", the
 interactive shell on the serial console). The serial console is streamed to
 stdout. With the shell, a terminal on stdin is the shell's keyboard (Ctrl-C
 goes to the guest; Ctrl-A X quits QEMU); any other stdin (a pipe, a file,
-/dev/null) is forwarded to the console and its end sends Ctrl-D, which ends
+/dev/null) is forwarded to the console from the shell's first prompt on, and
+its end sends Ctrl-D, which ends
 the shell and powers the guest off. Exit status:
   0    the guest powered off with the success code (QEMU status 33)
   1    the guest reported a failure (QEMU status 35): a fault, a panic, a failed check
@@ -35,6 +36,7 @@ import mkiso  # noqa: E402
 
 DEFAULT_ARGS = ["run=shell", "shutdown"]
 CANONICAL_ISO_ARGS = ["demo"]  # the command line the build's own os.iso boots (boot/iso/meson.build)
+SHELL_PROMPT = b"mk> "  # services/shell/shell.cpp
 SHELL_PROGRAMS = ("usertest", "syscallfuzz", "captest", "memstorm", "hello", "benchexo", "threadtest", "spawntest")
 QEMU_SUCCESS = (0x10 << 1) | 1  # boot/layout.h DEBUG_EXIT_SUCCESS
 QEMU_FAILURE = (0x11 << 1) | 1  # boot/layout.h DEBUG_EXIT_FAILURE
@@ -187,7 +189,11 @@ def run(a):
         ready_after = None  # seconds from QEMU's start to the guest's BOOT line
         pending = b""
         streaming = False  # the shell's output goes out as it comes (prompt, echo), once the kernel speaks
-        inputs = [proc.stdout] + ([sys.stdin] if forward else [])
+        # Forwarded input waits for the shell's first prompt: the CPU driver
+        # clears the UART's receive FIFO when it sets the UART up, so earlier
+        # bytes would be lost.
+        inputs = [proc.stdout]
+        seen = b""
         try:
             while True:
                 wait = None
@@ -210,6 +216,10 @@ def run(a):
                 if streaming and not a.quiet:
                     sys.stdout.write(ANSI.sub("", chunk.decode("utf-8", "replace")).replace("\r", ""))
                     sys.stdout.flush()
+                if forward and sys.stdin not in inputs and SHELL_PROMPT not in seen:
+                    seen = (seen + chunk)[-4096:]
+                    if SHELL_PROMPT in seen:
+                        inputs.append(sys.stdin)
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for raw in lines:

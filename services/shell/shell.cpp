@@ -232,7 +232,7 @@ void cmd_caps(Context& c, const Words& w) {
             char rights[5], extra[32] = {};
             rights_text(k.rights, rights);
             if (k.type == u8(CapType::CNode)) format(extra, sizeof extra, "%lu slots", k.word);
-            else if (k.type == u8(CapType::Io)) format(extra, sizeof extra, "ports 0x%lx", k.word & 0xffffffffu);
+            else if (k.type == u8(CapType::Io)) format(extra, sizeof extra, "ports 0x%lx+%lu", k.word & 0xffffffffu, k.word >> 32);
             else if (k.type == u8(CapType::Irq)) format(extra, sizeof extra, "line %lu", k.word);
             say("0x%04x %-10s %-6s 0x%016lx %-12lu %s%s", k.slot, type_name(k.type), rights, k.base, k.bytes, extra,
                 k.remote ? " remote" : "");

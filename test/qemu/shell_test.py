@@ -92,7 +92,7 @@ def session(s, a):
     m = s.command("mem", r"total: (\d+) chunks of 1 MiB in the pools", "mem")
     if int(m.group(1)) == 0:
         raise AssertionError("mem: no chunks in the pools")
-    s.command("caps", OUT + r"0x0009 Io .* ports 0x3f8[^\n]*\n(.*\n)*?" + OUT + r"\d+ capabilities in domain 0\.1", "caps of the shell: its console")
+    s.command("caps", OUT + r"0x0009 Io .* ports 0x0\+65536[^\n]*\n(.*\n)*?" + OUT + r"\d+ capabilities in domain 0\.1", "caps of the shell: its console")
     # Every core, with an argument: each child ends with the exit code it was given.
     s.command(f"spawn spawntest all exit 5", r"started spawntest as 0\.\d+ on core 0", "spawn on every core")
     for core in range(n):
