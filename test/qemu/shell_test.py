@@ -134,6 +134,11 @@ def main():
             session(s, a)
     except AssertionError as e:
         problems.append(str(e))
+    if not a.eof:
+        try:
+            s.proc.stdin.close()  # after a failed step: the end of input ends the shell
+        except OSError:
+            pass
     try:
         status = s.proc.wait(timeout=a.timeout)
     except subprocess.TimeoutExpired:
