@@ -223,8 +223,9 @@ void cmd_caps(Context& c, const Words& w) {
     }
     char name[24];
     format_domain_id(id, name, sizeof name);
+    constexpr u32 kEnd = 0xFFFFFFFFu;  // listCaps' `next` after the last slot
     u32 from = 0, shown = 0;
-    while (from != kNoCapSlot) {
+    while (from != kEnd) {
         midl::Local::ListCapsResults r{};
         Status s = ask(c, c.link->client().list_caps(id, from, &r));
         if (!s.ok()) {
