@@ -58,6 +58,22 @@ class Session:
             time.sleep(0.05)
         raise AssertionError(f"{what}: no output matching {pattern!r} within {timeout:g} s")
 
+    def expect_all(self, patterns, timeout, what):
+        """Waits until every regex matches after what earlier steps consumed, in any order."""
+        until = time.monotonic() + timeout
+        rxs = [re.compile(p) for p in patterns]
+        while time.monotonic() < until:
+            with self.lock:
+                found = [rx.search(self.out, self.pos) for rx in rxs]
+                if all(found):
+                    self.pos = max(m.end() for m in found)
+                    return found
+            if self.proc.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.05)
+        missing = [p for p, m in zip(patterns, found) if not m]
+        raise AssertionError(f"{what}: no output matching {missing!r} within {timeout:g} s")
+
     def send(self, text):
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
@@ -95,8 +111,7 @@ def session(s, a):
     s.command("caps", OUT + r"0x0009 Io .* ports 0x0\+65536[^\n]*\n(.*\n)*?" + OUT + r"\d+ capabilities in domain 0\.1", "caps of the shell: its console")
     # Every core, with an argument: each child ends with the exit code it was given.
     s.command(f"spawn spawntest all exit 5", r"started spawntest as 0\.\d+ on core 0", "spawn on every core")
-    for core in range(n):
-        s.expect(rf"{core}\.\d+ spawntest: exit 5", 120, f"the child on core {core} ends with exit 5")
+    s.expect_all([rf"{core}\.\d+ spawntest: exit 5" for core in range(n)], 120, "every core's child ends with exit 5")
     s.command("spawn spawntest 1 fault", r"1\.\d+ spawntest: faulted, exit -1", "a child that faults: exit -1", timeout=120)
     m = s.command("caps 1.1", r"(\d+) capabilities in domain 1\.1", "caps of a domain on another core")
     if int(m.group(1)) < 5:
