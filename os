@@ -2,6 +2,7 @@
 # ./os: the multikernel's one entry point.
 #
 #   ./os run [--cores N] [--boot iso|kernel] [--accel tcg|kvm] [--gdb] [--timeout S] [-- ARGS]
+#                                    no ARGS: the shell on the serial console; -- demo: the demo
 #   ./os test [MESON-TEST-ARGS]      every test: unit, IDL, simulations, QEMU boots
 #   ./os bench SUITE [--cores LIST] [--out DIR] [--quick]
 #   ./os build                       just build
@@ -25,7 +26,7 @@ PACKAGES=(
 die() { echo "./os: $*" >&2; exit 2; }
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 ensure_packages() {

@@ -4,8 +4,13 @@
     qemu.py --build-dir BUILD [--cores N] [--boot iso|kernel] [--accel tcg|kvm]
             [--memory MIB] [--gdb] [--timeout S] [--log FILE] [-- ARGS...]
 
-ARGS become the kernel command line (default: "demo"). The serial console is
-streamed to stdout. Exit status:
+ARGS become the kernel command line (default: "run=shell shutdown", the
+interactive shell on the serial console). The serial console is streamed to
+stdout. With the shell, a terminal on stdin is the shell's keyboard (Ctrl-C
+goes to the guest; Ctrl-A X quits QEMU); any other stdin (a pipe, a file,
+/dev/null) is forwarded to the console from the shell's first prompt on, and
+its end sends Ctrl-D, which ends
+the shell and powers the guest off. Exit status:
   0    the guest powered off with the success code (QEMU status 33)
   1    the guest reported a failure (QEMU status 35): a fault, a panic, a failed check
   2    bad command line (of this script)
@@ -29,7 +34,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkiso  # noqa: E402
 
-DEFAULT_ARGS = ["demo"]
+DEFAULT_ARGS = ["run=shell", "shutdown"]
+CANONICAL_ISO_ARGS = ["demo"]  # the command line the build's own os.iso boots (boot/iso/meson.build)
+SHELL_PROMPT = b"mk> "  # services/shell/shell.cpp
+SHELL_PROGRAMS = ("usertest", "syscallfuzz", "captest", "memstorm", "hello", "benchexo", "threadtest", "spawntest")
 QEMU_SUCCESS = (0x10 << 1) | 1  # boot/layout.h DEBUG_EXIT_SUCCESS
 QEMU_FAILURE = (0x11 << 1) | 1  # boot/layout.h DEBUG_EXIT_FAILURE
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_USAGE, EXIT_RESET, EXIT_QEMU, EXIT_TIMEOUT = 0, 1, 2, 3, 4, 124
@@ -48,7 +56,7 @@ class Parser(argparse.ArgumentParser):
 
 def parse_args(argv):
     p = Parser(prog="./os run", add_help=True,
-               description="Boot the multikernel on QEMU (default: 4 cores, TCG, GRUB ISO, demo).")
+               description="Boot the multikernel on QEMU (default: 4 cores, TCG, GRUB ISO, the shell).")
     p.add_argument("--build-dir", default=os.environ.get("MK_BUILD_DIR", "build"))
     p.add_argument("--cores", default="4", help="number of cores, 1..%d (default 4)" % MAX_CORES)
     p.add_argument("--boot", default="iso", help="iso (GRUB, Multiboot2) or kernel (QEMU -kernel, Multiboot1)")
@@ -115,7 +123,12 @@ def artifacts(build_dir, args=()):
         name = word[4:].removesuffix(":all")
         if word.startswith("run=") and os.path.exists(os.path.join(guest, name + ".elf")):
             modules.append(os.path.join(guest, name + ".elf"))
-    return kernel, iso, modules + service_modules(build_dir)
+    if shell_mode(args):  # every program the shell can spawn (the shell itself is a service module)
+        modules += [os.path.join(guest, n + ".elf") for n in SHELL_PROGRAMS]
+    modules += service_modules(build_dir)
+    seen = set()
+    modules = [m for m in modules if not (m in seen or seen.add(m))]
+    return kernel, iso, modules
 
 
 def service_modules(build_dir):
@@ -129,6 +142,10 @@ def service_modules(build_dir):
     return [manifest] + sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".elf"))
 
 
+def shell_mode(args):
+    return "run=shell" in args
+
+
 def qemu_command(a, tmpdir):
     qemu = shutil.which("qemu-system-x86_64")
     if qemu is None:
@@ -136,8 +153,12 @@ def qemu_command(a, tmpdir):
     kernel, iso, modules = artifacts(a.build_dir, a.args)
     if not os.path.exists(kernel):
         raise UsageError(f"{kernel} does not exist; build first (./os build)")
-    cmd = [qemu, "-M", "pc", "-smp", str(a.cores), "-m", str(a.memory),
-           "-display", "none", "-serial", "mon:stdio", "-no-reboot", "-nic", "none",
+    # The console multiplexes the serial port and QEMU's monitor on stdio. For
+    # the shell, Ctrl-C must reach the guest rather than signal QEMU.
+    signal = "off" if shell_mode(a.args) else "on"
+    cmd = [qemu, "-M", "pc", "-smp", str(a.cores), "-m", str(a.memory), "-display", "none",
+           "-chardev", f"stdio,id=console,mux=on,signal={signal}", "-serial", "chardev:console",
+           "-mon", "chardev=console", "-no-reboot", "-nic", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
     if a.accel == "kvm":
         if not os.access("/dev/kvm", os.R_OK | os.W_OK):
@@ -155,7 +176,7 @@ def qemu_command(a, tmpdir):
     if a.boot == "kernel":
         cmd += ["-kernel", kernel, "-append", cmdline, "-initrd", ",".join(modules)]
     else:
-        if a.args != DEFAULT_ARGS or not os.path.exists(iso):
+        if a.args != CANONICAL_ISO_ARGS or not os.path.exists(iso):
             iso = os.path.join(tmpdir, "os.iso")
             mkiso.build(kernel, iso, modules, cmdline)
         cmd += ["-cdrom", iso, "-boot", "d"]
@@ -171,12 +192,20 @@ def run(a):
                   f"-ex 'target remote localhost:1234' -ex 'hbreak bsp_main' -ex 'continue'", flush=True)
         log = open(a.log, "w") if a.log else None
         interactive = sys.stdin.isatty() and not a.quiet
+        shell = shell_mode(a.args)
+        forward = shell and not interactive  # a script's or CI's stdin goes to the shell
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=None if interactive else subprocess.DEVNULL)
+                                stdin=None if interactive else subprocess.PIPE if forward else subprocess.DEVNULL)
         timed_out = False
         ready_after = None  # seconds from QEMU's start to the guest's BOOT line
         pending = b""
+        streaming = False  # the shell's output goes out as it comes (prompt, echo), once the kernel speaks
+        # Forwarded input waits for the shell's first prompt: the CPU driver
+        # clears the UART's receive FIFO when it sets the UART up, so earlier
+        # bytes would be lost.
+        inputs = [proc.stdout]
+        seen = b""
         try:
             while True:
                 wait = None
@@ -185,25 +214,42 @@ def run(a):
                     if wait <= 0:
                         timed_out = True
                         break
-                ready, _, _ = select.select([proc.stdout], [], [], wait)
+                ready, _, _ = select.select(inputs, [], [], wait)
                 if not ready:
+                    continue
+                if sys.stdin in ready and forward:
+                    if not forward_input(proc):
+                        inputs.remove(sys.stdin)
+                if proc.stdout not in ready:
                     continue
                 chunk = os.read(proc.stdout.fileno(), 65536)
                 if not chunk:
                     break
+                if streaming and not a.quiet:
+                    sys.stdout.write(ANSI.sub("", chunk.decode("utf-8", "replace")).replace("\r", ""))
+                    sys.stdout.flush()
+                if forward and sys.stdin not in inputs and SHELL_PROMPT not in seen:
+                    seen = (seen + chunk)[-4096:]
+                    if SHELL_PROMPT in seen:
+                        inputs.append(sys.stdin)
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for raw in lines:
-                    emit(raw, log, a.quiet)
+                    emit(raw, log, a.quiet or streaming)
                     if ready_after is None and b"BOOT cores=" in raw:
                         ready_after = time.monotonic() - start
+                    if shell and not streaming and raw.startswith(b"[c0] "):
+                        streaming = True
+                        if pending and not a.quiet:
+                            sys.stdout.write(ANSI.sub("", pending.decode("utf-8", "replace")).replace("\r", ""))
+                            sys.stdout.flush()
         except KeyboardInterrupt:
             proc.kill()
             proc.wait()
             print("\nqemu: interrupted", file=sys.stderr)
             return EXIT_GUEST_FAILED
         if pending:
-            emit(pending, log, a.quiet)
+            emit(pending, log, a.quiet or streaming)
         if timed_out:
             post_mortem(os.path.join(tmpdir, "qmp.sock"), artifacts(a.build_dir)[0])
             proc.kill()
@@ -214,6 +260,18 @@ def run(a):
     if ready_after is not None:
         print(f"qemu: all cores ready {ready_after:.3f} s after QEMU started", file=sys.stderr)
     return verdict(status, timed_out, elapsed, a)
+
+
+def forward_input(proc):
+    """Copies what is on stdin to the guest's console; at its end sends Ctrl-D
+    (the shell's end of input) and returns False."""
+    data = os.read(sys.stdin.fileno(), 4096)
+    try:
+        proc.stdin.write(data if data else b"\x04")
+        proc.stdin.flush()
+    except (BrokenPipeError, OSError):
+        return False
+    return bool(data)
 
 
 def qmp_registers(path):

@@ -114,6 +114,21 @@ interface MonitorPeer {
 
   # The domain ended on its home core: end its dispatcher here.
   spanEnd @12 (domain :UInt64) -> ();
+  # Spawn (monitor/spawn.cpp, docs/services/spawn.md). Start boot module
+  # `name` on the receiver's core with argument text `args`; if `hasCap`, the
+  # capability offered under `ticket` (a capOffer sent just before on this
+  # channel) goes to the child's task slot kTaskSpawnCap. -> the new domain's id.
+  spawnStart @13 (name :Text $Urpc.maxLength(31), args :Text $Urpc.maxLength(127), hasCap :Bool,
+                 ticket :UInt64) -> (id :UInt64);
+
+  # The state of domain `id` on the receiver's core (see Local.domainStatus).
+  domainStatus @14 (id :UInt64) -> (ended :Bool, exitCode :Int32);
+
+  # The programs the receiver's monitor started (see Local.listDomains).
+  listDomains @15 () -> (domains :List(DomainInfo) $Urpc.maxLength(16));
+
+  # Part of domain `id`'s capability space (see Local.listCaps).
+  listCaps @16 (id :UInt64, from :UInt32) -> (caps :List(CapInfo) $Urpc.maxLength(16), next :UInt32);
 }
 
 interface Local {
@@ -209,4 +224,58 @@ interface Local {
   # page-aligned or pages == 0; OutOfRange: beyond the user half; NotFound:
   # the domain spans no other core.
   shootdown @13 (vaddr :UInt64, pages :UInt64) -> (cores :UInt32);
+  # Spawn (monitor/spawn.cpp, docs/services/spawn.md). Start boot module
+  # `name` in a new domain on every core in the bitmask `cores`, each with
+  # argument text `args` (the child reads it with `args`) and, unless capSlot
+  # is 0xFFFFFFFF, a copy of the capability in the caller's slot `capSlot` in
+  # the child's task slot kTaskSpawnCap (to another core: RAM or Frame only).
+  # NotFound: no such boot module; OutOfRange: a core that does not exist, or
+  # no core; WrongType: a capability that cannot cross cores. A core that
+  # cannot start it (Full: too many programs there) reports its error in its
+  # result; the others start.
+  spawn @14 (name :Text $Urpc.maxLength(31), cores :UInt64, args :Text $Urpc.maxLength(127),
+            capSlot :UInt32) -> (results :List(SpawnResult) $Urpc.maxLength(64));
+
+  # Whether domain `id` (any core) has ended and its exit code (-1: the CPU
+  # driver ended it for a fault). Answers at once; NotFound: no such domain
+  # (or its record was reused).
+  domainStatus @15 (id :UInt64) -> (ended :Bool, exitCode :Int32);
+
+  # The caller's argument text and its own domain id.
+  args @16 () -> (text :Text $Urpc.maxLength(127), id :UInt64);
+
+  # The programs core `core`'s monitor started (boot programs and spawned ones).
+  listDomains @17 (core :UInt32) -> (domains :List(DomainInfo) $Urpc.maxLength(16));
+
+  # Domain `id`'s capability space (any core): its non-empty slots from
+  # capability address `from` on, at most 16; `next` is where to go on
+  # (0xFFFFFFFF: the end).
+  listCaps @18 (id :UInt64, from :UInt32) -> (caps :List(CapInfo) $Urpc.maxLength(16), next :UInt32);
+
+  # The memory pools: the 1 MiB chunks each core owns in this monitor's
+  # replica of the ownership map, by core.
+  memInfo @19 () -> (chunks :List(UInt32) $Urpc.maxLength(64), chunkBytes :UInt64);
+}
+
+struct SpawnResult {
+  core @0 :UInt32;
+  error @1 :UInt32;   # mk::Error, 0 (Ok) when it started
+  id @2 :UInt64;      # the new domain: core << 32 | a sequence number of that core
+}
+
+struct DomainInfo {
+  id @0 :UInt64;
+  name @1 :Text $Urpc.maxLength(23);
+  ended @2 :Bool;
+  exitCode @3 :Int32;
+}
+
+struct CapInfo {
+  slot @0 :UInt32;    # capability address: L1 slot << 8 | L2 slot
+  type @1 :UInt8;     # as lib/caps/capability.hpp numbers them
+  rights @2 :UInt8;
+  remote @3 :Bool;    # copies on other cores
+  base @4 :UInt64;
+  bytes @5 :UInt64;
+  word @6 :UInt64;    # CNode slots, IRQ line, first I/O port
 }

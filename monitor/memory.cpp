@@ -246,6 +246,13 @@ void record_pool(u32 core, u32 first, u32 count) {
     for (u32 c = first; c < first + count; ++c) (void)g_pool->map.assign(c, static_cast<u8>(core));
 }
 
+Status pool_sizes(idl::List<u32, 64>& chunks, u64& chunk_bytes) {
+    chunks.size = 0;
+    for (u32 core = 0; core < g_self.cores; ++core) TRY_STATUS(chunks.push(g_pool->map.owned_count(static_cast<u8>(core))));
+    chunk_bytes = kChunkBytes;
+    return {};
+}
+
 u32 pool_chunks() { return g_pool->map.owned_count(static_cast<u8>(g_self.core)); }
 
 void agreement_received(const agree::Message& m) {

@@ -71,6 +71,25 @@ struct PeerHandler {
     Status span_end(const midl::MonitorPeer::SpanEndParams& p, midl::MonitorPeer::SpanEndResults&) {
         return span_end_here(peer, p.domain);
     }
+    // Spawn and the shell's questions from another core (spawn.cpp).
+    Status spawn_start(const midl::MonitorPeer::SpawnStartParams& p, midl::MonitorPeer::SpawnStartResults& r) {
+        r.id = TRY(spawn_here(p.name.chars, p.args.chars, p.has_cap, p.ticket));
+        return {};
+    }
+    Status domain_status(const midl::MonitorPeer::DomainStatusParams& p, midl::MonitorPeer::DomainStatusResults& r) {
+        bool ended = false;
+        int code = 0;
+        TRY_STATUS(program_status(p.id, ended, code));
+        r.ended = ended;
+        r.exit_code = code;
+        return {};
+    }
+    Status list_domains(const midl::MonitorPeer::ListDomainsParams&, midl::MonitorPeer::ListDomainsResults& r) {
+        return list_programs(r.domains);
+    }
+    Status list_caps(const midl::MonitorPeer::ListCapsParams& p, midl::MonitorPeer::ListCapsResults& r) {
+        return list_caps_here(p.id, p.from, r.caps, r.next);
+    }
     void programs_ended(const midl::MonitorPeer::ProgramsEndedParams& p) {
         if (g_self.core != 0 || p.core == 0 || p.core >= kMaxCores) return;  // only core 0 collects these
         g_ended[p.core] = {true, p.programs, p.failed};

@@ -120,6 +120,12 @@ Status take_from_child(u32 child_root, u32 address, u32 ours);
 Status offer_cap(u32 child_root, u32 address, u32 to_core, u64 ticket);
 Status claim_cap(u32 child_root, u64 ticket, u32 address);
 void record_offer(u64 ticket, u32 type, u32 rights, u64 base, u64 bytes);
+// Spawn's use of the same offers: send this monitor's capability `ours`
+// (RAM or Frame, marked remote here) to core `to_core` under a ticket of
+// spawn's own numbering; and, there, make the offered capability in a slot
+// of the monitor's own (the offer is used up).
+Result<u64> offer_own_cap(u32 ours, u32 to_core);
+Result<u32> claim_offer(u64 ticket);
 // Local.revokeCap: an agreed revoke of the object on every core.
 Status revoke_everywhere(u32 child_root, u32 address);
 // Local.retypeCap: a retype from RAM with remote copies, agreed by every core.
@@ -237,6 +243,32 @@ Status start_agreement(const agree::Op& op);
 Status wait_for_agreement();
 // Moves one chunk from another core's pool here and waits for the decision.
 Status move_one_chunk_here();
+
+// ---- programs.cpp: the table spawn.cpp works on ----
+Result<u64> start_program(const char* name, const char* args);  // Full: no free record here
+Result<u32> program_root(u64 id);                                // its root CNode; NotFound
+Status program_status(u64 id, bool& ended, int& exit_code);
+Status list_programs(idl::List<midl::DomainInfo, 16>& out);
+
+// ---- spawn.cpp (docs/services/spawn.md) ----
+// Local.spawn for the program whose root CNode is `caller_root`.
+Status spawn_for(u32 caller_root, const midl::Local::SpawnParams& p, midl::Local::SpawnResults& r);
+Status domain_status_anywhere(u64 id, bool& ended, i32& exit_code);
+Status list_domains_on(u32 core, idl::List<midl::DomainInfo, 16>& out);
+Status list_caps_anywhere(u64 id, u32 from, idl::List<midl::CapInfo, 16>& out, u32& next);
+// The MonitorPeer side: what another core's monitor asks of this one.
+Result<u64> spawn_here(const char* name, const char* args, bool has_cap, u64 ticket);
+Status list_caps_here(u64 id, u32 from, idl::List<midl::CapInfo, 16>& out, u32& next);
+// mesh.cpp: the client of the mesh channel to core `core` (nullptr: none).
+midl::MonitorPeerClient<urpc::Endpoint>* peer_client(u32 core);
+
+// ---- console.cpp ----
+// The serial console's I/O ports into the task slot kTaskConsole of the
+// program whose root CNode is `child_root` (core 0's boot-started shell).
+Status grant_console(u32 child_root);
+
+// ---- memory.cpp: the pools as this replica of the ownership map sees them ----
+Status pool_sizes(idl::List<u32, 64>& chunks, u64& chunk_bytes);
 
 // ---- bench.cpp ----
 void register_bench_family(agree::Router& router);

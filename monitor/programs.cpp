@@ -3,7 +3,10 @@
 // `run=NAME:all` on every core). Each is
 // loaded by the user-level ELF loader with the environment the CPU driver
 // gives a boot domain, plus a channel to this monitor (the Local interface),
-// and watched through its Dispatcher capability until it ends.
+// and watched through its Dispatcher capability until it ends. Programs
+// started later (Local.spawn, spawn.cpp) go into the same table: each has a
+// domain id (this core << 32 | a sequence number), its argument text, and
+// its record stays until the table is full and it has ended.
 #include <new>
 
 #include "base/string.hpp"
@@ -16,7 +19,7 @@ namespace mk::monitor {
 namespace {
 
 constexpr u64 kProgramRam = 4 << 20;  // RAM each program gets at its start
-constexpr usize kMaxPrograms = 8;
+constexpr usize kMaxPrograms = 16;
 
 struct Program;
 
@@ -35,18 +38,30 @@ struct LocalService {
     Status connect(const midl::Local::ConnectParams& p, midl::Local::ConnectResults&);
     Status accept_channel(const midl::Local::AcceptChannelParams& p, midl::Local::AcceptChannelResults& r);
     Status service_stop(const midl::Local::ServiceStopParams&, midl::Local::ServiceStopResults& r);
+    // Domains spanning cores (span.cpp).
     Status span(const midl::Local::SpanParams& p, midl::Local::SpanResults&);
     Status shootdown(const midl::Local::ShootdownParams& p, midl::Local::ShootdownResults& r);
+    // Spawn and the shell's questions (spawn.cpp).
+    Status spawn(const midl::Local::SpawnParams& p, midl::Local::SpawnResults& r);
+    Status domain_status(const midl::Local::DomainStatusParams& p, midl::Local::DomainStatusResults& r);
+    Status args(const midl::Local::ArgsParams&, midl::Local::ArgsResults& r);
+    Status list_domains(const midl::Local::ListDomainsParams& p, midl::Local::ListDomainsResults& r);
+    Status list_caps(const midl::Local::ListCapsParams& p, midl::Local::ListCapsResults& r);
+    Status mem_info(const midl::Local::MemInfoParams&, midl::Local::MemInfoResults& r);
 };
 
 struct Program {
-    Program(const char* n, user::Spawner::Child c, urpc::Frame& f, u32 number)
+    Program(const char* n, user::Spawner::Child c, urpc::Frame& f, u32 channel_cap, u64 domain_id, const char* text)
         : child(c), ep(urpc::Endpoint::init(f, urpc::Side::A)), service{this}, server(service, ep) {
-        name = n;
-        domain = (u64{g_self.core} << 32) | number;
+        str_copy(name, n, sizeof name);
+        str_copy(args, text, sizeof args);
+        channel = channel_cap;
+        id = domain_id;
     }
-    const char* name;
-    u64 domain;     // how other monitors name it: this core << 32 | its number here
+    char name[24];
+    char args[128];
+    u32 channel;  // the channel frame, kept for the next program in this record
+    u64 id;         // how every monitor names it: this core << 32 | a sequence number here
     u64 spans = 0;  // the other cores it runs a dispatcher on (docs/shootdown.md)
     user::Spawner::Child child;
     urpc::Endpoint ep;
@@ -61,7 +76,42 @@ struct Program {
 
 alignas(Program) u8 g_program_storage[kMaxPrograms][sizeof(Program)];
 Program* g_programs[kMaxPrograms] = {};
-u32 g_program_count = 0;
+u32 g_program_count = 0;  // records in use
+u32 g_started = 0;        // programs ever started here
+u32 g_next_sequence = 1;  // of domain ids
+
+// How much RAM a program gets: what the in-guest suites were sized for, a
+// pool chunk for the small programs, the old default for the rest.
+u64 ram_for(const char* name) {
+    if (str_eq(name, "syscallfuzz")) return 2 << 20;
+    for (const char* small : {"captest", "memstorm", "capstorm", "hello", "spawntest", "shell"}) {
+        if (str_eq(name, small)) return 1 << 20;
+    }
+    return kProgramRam;
+}
+
+user::Spawner& spawner() {
+    static user::Spawner s(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
+    return s;
+}
+
+// A record for a new program: a free one, else the one that ended first.
+Result<u32> free_record() {
+    if (g_program_count < kMaxPrograms) return g_program_count;
+    u32 oldest = kMaxPrograms;
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->ended && (oldest == kMaxPrograms || g_programs[i]->id < g_programs[oldest]->id)) oldest = i;
+    }
+    if (oldest == kMaxPrograms) return Error::Full;
+    return oldest;
+}
+
+Program* find_program(u64 id) {
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->id == id) return g_programs[i];
+    }
+    return nullptr;
+}
 
 Status LocalService::alloc_ram(const midl::Local::AllocRamParams& p, midl::Local::AllocRamResults&) {
     Allocation a = TRY(monitor::alloc_ram(p.size_log2, program->tag));
@@ -73,7 +123,7 @@ Status LocalService::alloc_ram(const midl::Local::AllocRamParams& p, midl::Local
 Status LocalService::where_am_i(const midl::Local::WhereAmIParams&, midl::Local::WhereAmIResults& r) {
     r.core = g_self.core;
     r.cores = g_self.cores;
-    r.programs = g_program_count;
+    r.programs = g_started;
     r.pool_chunks = pool_chunks();
     return {};
 }
@@ -92,6 +142,10 @@ Status LocalService::retype_cap(const midl::Local::RetypeCapParams& p, midl::Loc
 
 Status LocalService::revoke_cap(const midl::Local::RevokeCapParams& p, midl::Local::RevokeCapResults&) {
     return revoke_everywhere(program->child.root, p.slot);
+}
+
+Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&) {
+    return claim_cap(program->child.root, p.ticket, p.slot);
 }
 
 Status LocalService::delete_cap(const midl::Local::DeleteCapParams& p, midl::Local::DeleteCapResults& r) {
@@ -121,32 +175,44 @@ Status LocalService::service_stop(const midl::Local::ServiceStopParams&, midl::L
 }
 
 Status LocalService::span(const midl::Local::SpanParams& p, midl::Local::SpanResults&) {
-    return span_domain(program->domain, program->child.root, p.core, p.entry, p.stack_top, p.arg, p.frame_slot,
+    return span_domain(program->id, program->child.root, p.core, p.entry, p.stack_top, p.arg, p.frame_slot,
                        program->spans);
 }
 
 Status LocalService::shootdown(const midl::Local::ShootdownParams& p, midl::Local::ShootdownResults& r) {
-    r.cores = TRY(shootdown_domain(program->domain, program->spans, p.vaddr, p.pages));
+    r.cores = TRY(shootdown_domain(program->id, program->spans, p.vaddr, p.pages));
     return {};
 }
 
-Status LocalService::receive_cap(const midl::Local::ReceiveCapParams& p, midl::Local::ReceiveCapResults&) {
-    return claim_cap(program->child.root, p.ticket, p.slot);
+Status LocalService::spawn(const midl::Local::SpawnParams& p, midl::Local::SpawnResults& r) {
+    return spawn_for(program->child.root, p, r);
+}
+Status LocalService::domain_status(const midl::Local::DomainStatusParams& p, midl::Local::DomainStatusResults& r) {
+    return domain_status_anywhere(p.id, r.ended, r.exit_code);
+}
+Status LocalService::list_domains(const midl::Local::ListDomainsParams& p, midl::Local::ListDomainsResults& r) {
+    return list_domains_on(p.core, r.domains);
+}
+Status LocalService::list_caps(const midl::Local::ListCapsParams& p, midl::Local::ListCapsResults& r) {
+    return list_caps_anywhere(p.id, p.from, r.caps, r.next);
+}
+Status LocalService::mem_info(const midl::Local::MemInfoParams&, midl::Local::MemInfoResults& r) {
+    return pool_sizes(r.chunks, r.chunk_bytes);
 }
 
-Program* start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgramRam) {
-    if (g_program_count == kMaxPrograms) {
-        user::printf("cannot start %s: at most %zu programs per core", name, kMaxPrograms);
-        return nullptr;
-    }
-    auto channel = g_self.ram->make(u32(CapType::Frame), 12);
-    auto f = channel.ok() ? map_channel(*channel, kProgramVa + u64{g_program_count} * kPageSize)
-                          : Result<urpc::Frame*>(channel.error());
-    if (!f.ok()) {
-        user::printf("cannot start %s: no channel: %s", name, error_name(f.error()));
-        return nullptr;
-    }
-    (*f)->reset();
+Status LocalService::args(const midl::Local::ArgsParams&, midl::Local::ArgsResults& r) {
+    r.id = program->id;
+    return r.text.assign(program->args);
+}
+
+// Starts boot module `name` with argument text `args`; the new domain's id.
+Result<u64> start(const char* name, const char* args, u64 ram_bytes) {
+    u32 record = TRY(free_record());
+    bool reused = record < g_program_count;
+    u32 channel = reused ? g_programs[record]->channel : TRY(g_self.ram->make(u32(CapType::Frame), 12));
+    urpc::Frame* f = reinterpret_cast<urpc::Frame*>(kProgramVa + u64{record} * kPageSize);
+    if (!reused) f = TRY(map_channel(channel, kProgramVa + u64{record} * kPageSize));
+    f->reset();
     user::Spawner::Options full;
     full.ram_bytes = ram_bytes;
     // A 1 MiB grant is a chunk of the pool: the general block keeps the room.
@@ -154,22 +220,28 @@ Program* start(user::Spawner& spawner, const char* name, u64 ram_bytes = kProgra
     if (chunk.ok()) full.ram_cap = chunk->cap;
     full.slot_cnodes = full.modules = full.named = true;
     full.stack_pages = abi::kUserStackPages;
-    full.monitor_link = *channel;
+    full.monitor_link = channel;
     full.release_modules = true;  // the program may load the same module itself
-    auto child = spawner.start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
+    auto child = spawner().start(*g_self.ram, name, g_self.core, abi::kNoCap, full);
     if (!child.ok()) {
-        user::printf("cannot start %s: %s", name, error_name(child.error()));
-        return nullptr;
+        if (!reused) {  // the record stays free: so does its channel's place
+            (void)g_self.space->unmap_page(kProgramVa + u64{record} * kPageSize);
+            (void)user::remove(channel);
+        }
+        return child.error();
     }
-    Program* p = new (g_program_storage[g_program_count]) Program(name, *child, **f, g_program_count);
-    p->tag = static_cast<u8>(g_program_count + 1);
-    g_programs[g_program_count++] = p;
-    return p;
+    u64 id = (u64{g_self.core} << 32) | g_next_sequence++;
+    g_programs[record] = new (g_program_storage[record]) Program(name, *child, *f, channel, id, args);
+    g_programs[record]->tag = static_cast<u8>(record + 1);
+    if (!reused) ++g_program_count;
+    ++g_started;
+    return id;
 }
 
-user::Spawner& spawner() {
-    static user::Spawner s(*g_self.space, kModuleVa, kScratchVa, kSpawnL1A, kSpawnL1B);
-    return s;
+void start_at_boot(const char* name, u64 ram_bytes) {
+    auto id = start(name, "", ram_bytes);
+    if (!id.ok()) user::printf("cannot start %s: %s", name, error_name(id.error()));
+    else if (str_eq(name, "shell")) (void)grant_console(find_program(*id)->child.root);
 }
 
 }  // namespace
@@ -177,12 +249,8 @@ user::Spawner& spawner() {
 void start_programs() {
     boot::CommandLine cmdline(frame().cmdline);
     if (cmdline.has("test")) {
-        start(spawner(), "usertest");
-        start(spawner(), "syscallfuzz", 2 << 20);
-        start(spawner(), "captest", 1 << 20);
-        start(spawner(), "memstorm", 1 << 20);
-        start(spawner(), "capstorm", 1 << 20);
-        if (g_self.core == 0) start(spawner(), "spantest", 1 << 20);  // it spans every other core itself
+        for (const char* name : {"usertest", "syscallfuzz", "captest", "memstorm", "capstorm"}) start_at_boot(name, ram_for(name));
+        if (g_self.core == 0) start_at_boot("spantest", 1 << 20);  // it spans every other core itself
     }
     // run=NAME: that boot module on core 0; run=NAME:all on every core.
     static char run[40];
@@ -190,22 +258,8 @@ void start_programs() {
         usize n = str_len(run);
         bool every_core = n > 4 && str_eq(run + n - 4, ":all");
         if (every_core) run[n - 4] = '\0';
-        if (every_core || g_self.core == 0) start(spawner(), run);
+        if (every_core || g_self.core == 0) start_at_boot(run, every_core ? kProgramRam : ram_for(run));
     }
-}
-
-void start_service_program(const char* name) {
-    // 1 MiB, a chunk of the pool: a monitor's general block (its own objects,
-    // the programs' images) stays for the programs of the run.
-    Program* p = start(spawner(), name, 1 << 20);
-    if (p != nullptr) p->is_service = true;
-}
-
-bool services_ended() {
-    for (u32 i = 0; i < g_program_count; ++i) {
-        if (g_programs[i]->is_service && !g_programs[i]->ended) return false;
-    }
-    return true;
 }
 
 void serve_programs() {
@@ -222,7 +276,7 @@ void serve_programs() {
         if (st.error == Error::Ok && (st.value & 1) != 0) {
             // Its dispatchers on other cores end first: a program counts as
             // ended only when nothing of it runs anywhere.
-            if (p.spans != 0) end_spans(p.domain, p.spans);
+            if (p.spans != 0) end_spans(p.id, p.spans);
             p.ended = true;
             p.exit_code = static_cast<int>(static_cast<u32>(st.value >> 32));
         }
@@ -230,9 +284,27 @@ void serve_programs() {
     serving = false;
 }
 
+void start_service_program(const char* name) {
+    // 1 MiB, a chunk of the pool: a monitor's general block (its own objects,
+    // the programs' images) stays for the programs of the run.
+    auto id = start(name, "", 1 << 20);
+    if (!id.ok()) {
+        user::printf("cannot start service %s: %s", name, error_name(id.error()));
+        return;
+    }
+    find_program(*id)->is_service = true;
+}
+
+bool services_ended() {
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (g_programs[i]->is_service && !g_programs[i]->ended) return false;
+    }
+    return true;
+}
+
 u32 program_count() {
-    u32 n = 0;
-    for (u32 i = 0; i < g_program_count; ++i) n += g_programs[i]->is_service ? 0 : 1;
+    u32 n = g_started;
+    for (u32 i = 0; i < g_program_count; ++i) n -= g_programs[i]->is_service ? 1 : 0;
     return n;
 }
 
@@ -251,6 +323,40 @@ bool programs_ended(u32& failed) {
         if (g_programs[i]->exit_code != 0) ++failed;
     }
     return true;
+}
+
+}  // namespace mk::monitor
+
+namespace mk::monitor {
+
+Result<u64> start_program(const char* name, const char* args) { return start(name, args, ram_for(name)); }
+
+Result<u32> program_root(u64 id) {
+    Program* p = find_program(id);
+    if (p == nullptr) return Error::NotFound;
+    return p->child.root;
+}
+
+Status program_status(u64 id, bool& ended, int& exit_code) {
+    Program* p = find_program(id);
+    if (p == nullptr) return Error::NotFound;
+    ended = p->ended;
+    exit_code = p->exit_code;
+    return {};
+}
+
+Status list_programs(idl::List<midl::DomainInfo, 16>& out) {
+    out.size = 0;
+    for (u32 i = 0; i < g_program_count; ++i) {
+        const Program& p = *g_programs[i];
+        midl::DomainInfo d;
+        d.id = p.id;
+        TRY_STATUS(d.name.assign(p.name));
+        d.ended = p.ended;
+        d.exit_code = p.exit_code;
+        TRY_STATUS(out.push(d));
+    }
+    return {};
 }
 
 }  // namespace mk::monitor

@@ -34,6 +34,7 @@ bool counts_in(u64 base, u64 bytes, const Offer& o) {
     bool contains = o.base <= base && base + bytes <= o.base + o.bytes;
     return !contains || (o.base == base && o.bytes == bytes);
 }
+u32 g_next_spawn_ticket = 0;
 
 Status ok_or(Error e) { return e == Error::Ok ? Status{} : Status{e}; }
 
@@ -264,6 +265,40 @@ Status claim_cap(u32 child_root, u64 ticket, u32 address) {
         (void)remove(ours);  // the program's copy is the one that stays
         if (s.ok()) o.used = false;
         return s;
+    }
+    return Error::NotFound;
+}
+
+Result<u64> offer_own_cap(u32 ours, u32 to_core) {
+    if (to_core >= g_self.cores || to_core == g_self.core) return Error::OutOfRange;
+    abi::CapIdentity id{};
+    TRY_STATUS(ok_or(identify(ours, id)));
+    if (id.type != u64(CapType::Ram) && id.type != u64(CapType::Frame)) return Error::WrongType;
+    TRY_STATUS(ok_or(invoke(kKernel, abi::kKernelMarkRemote, ours).error));
+    TRY_STATUS(ok_or(identify(ours, id)));  // now with its remote mark
+    // Bit 31 of the sequence keeps spawn's tickets apart from sendCap's, whose
+    // numbering programs may rely on (captest guesses its neighbour's).
+    u64 ticket = (u64{g_self.core} << 32) | 0x80000000u | g_next_spawn_ticket;
+    if (range_held(id.base, id.bytes)) return Error::Busy;  // as offer_cap: an agreed operation is deciding it
+    TRY_STATUS(offer_sent(ticket, id.base, id.bytes));
+    Status s = send_cap_offer(to_core, ticket, id);
+    if (!s.ok()) {
+        offer_recorded(ticket);
+        return s.error();
+    }
+    ++g_next_spawn_ticket;
+    mark_piece_shared(id.base);
+    TRY_STATUS(wait_offer_recorded(ticket));
+    return ticket;
+}
+
+Result<u32> claim_offer(u64 ticket) {
+    for (Offer& o : g_offers) {
+        if (!o.used || o.ticket != ticket) continue;
+        u32 ours = TRY(g_self.slots->next());
+        TRY_STATUS(ok_or(invoke(kKernel, abi::kKernelCapCreate, ours, o.type | (u64{o.rights} << 8), o.base, o.bytes).error));
+        o.used = false;
+        return ours;
     }
     return Error::NotFound;
 }

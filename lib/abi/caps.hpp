@@ -128,6 +128,8 @@ enum TaskSlot : u32 {
     kTaskIo = 5,          // all I/O ports (monitors only)
     kTaskParent = 6,      // an Endpoint to the domain that spawned this one, if any
     kTaskMonitorLink = 7, // a 4 KiB channel frame: a monitor's to core 0's monitor, a program's to its monitor
+    kTaskSpawnCap = 8,    // the capability its spawner passed (Local.spawn), if any
+    kTaskConsole = 9,     // the serial console's I/O ports (COM1), for the program the boot line names run=shell
 };
 
 }  // namespace mk::abi

@@ -404,6 +404,7 @@ extern "C" int domain_main(u32 core, u32 cores) {
     test_monitor_link(core, cores);
     test_reclaim();
     printf("USERTEST core=%u passed=%d failed=%d", core, g_passed, g_failed);
+    if (g_failed != 0) return 1;  // so the exit status tells (a spawner sees -1 only after every check passed)
     // Isolation: with no handler, touching kernel memory ends this domain only.
     frame().fault_handler = 0;
     *reinterpret_cast<volatile u64*>(0xFFFFFFFF80100000) = 1;
