@@ -14,8 +14,10 @@
 // The channel's Frame itself travels by ticket through the monitors; the
 // ticket is agreed by convention here: every copy has sent exactly two
 // capabilities before (captest's Frame and RAM), so its channel is its
-// monitor's third offer, (core << 32) | 2. A program with a name service
-// would look the ticket up instead.
+// third offer: (core << 32) | tag << 24 | 2, where the tag is the program's
+// own (docs/monitor.md: captest is started in the same place on every core,
+// so every copy has the same tag). A program with a name service would look
+// the ticket up instead.
 #include "caprpc.hpp"
 
 #include "base/sort.hpp"
@@ -155,8 +157,10 @@ int run_cap_rpc(MonitorLink& link, AddressSpace& space, SlotAllocator& slots, u3
     CrossCoreChannel serving(link, space, slots, next, 30 * tsc_hz());
     CrossCoreChannel calling(link, space, slots, previous, 30 * tsc_hz());
     Result<u64> ticket = serving.offer(kServeVa);
-    check(ticket.ok() && *ticket == ((u64{core} << 32) | kChannelSeq), "a channel offered to the next core");
-    Status joined = calling.join((u64{previous} << 32) | kChannelSeq, kCallVa);
+    check(ticket.ok() && (*ticket >> 32) == core && (*ticket & 0xFFFFFF) == kChannelSeq,
+          "a channel offered to the next core");
+    const u64 tag_bits = ticket.ok() ? *ticket & (u64{0xFF} << 24) : 0;
+    Status joined = calling.join((u64{previous} << 32) | tag_bits | kChannelSeq, kCallVa);
     check(joined.ok(), "joined the previous core's channel");
     if (!ticket.ok() || !joined.ok()) {
         printf("CAPRPC core=%u no channel: offer %s, join %s", core, error_name(ticket.error()), error_name(joined.error()));
