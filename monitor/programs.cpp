@@ -205,6 +205,23 @@ Status LocalService::args(const midl::Local::ArgsParams&, midl::Local::ArgsResul
     return r.text.assign(program->args);
 }
 
+// A program's tag marks its tickets and the pieces of memory it was given:
+// the number of its boot module, the same on every core, so that copies of
+// one program on different cores (the in-guest suites) can name each other's
+// tickets whatever else runs there; a second copy running on the same core
+// takes one of its own (above the module numbers).
+u8 tag_for(const char* name, u32 record) {
+    const auto& df = frame();
+    u8 tag = static_cast<u8>(32 + record);
+    for (u64 i = 0; i < df.module_count && i < 16; ++i) {
+        if (str_eq(df.modules[i].name, name)) tag = static_cast<u8>(i + 1);
+    }
+    for (u32 i = 0; i < g_program_count; ++i) {
+        if (i != record && !g_programs[i]->ended && g_programs[i]->tag == tag) return static_cast<u8>(32 + record);
+    }
+    return tag;
+}
+
 // Starts boot module `name` with argument text `args`; the new domain's id.
 Result<u64> start(const char* name, const char* args, u64 ram_bytes) {
     u32 record = TRY(free_record());
@@ -232,7 +249,7 @@ Result<u64> start(const char* name, const char* args, u64 ram_bytes) {
     }
     u64 id = (u64{g_self.core} << 32) | g_next_sequence++;
     g_programs[record] = new (g_program_storage[record]) Program(name, *child, *f, channel, id, args);
-    g_programs[record]->tag = static_cast<u8>(record + 1);
+    g_programs[record]->tag = tag_for(name, record);
     if (!reused) ++g_program_count;
     ++g_started;
     return id;
